@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class RsoitsConfig(AppConfig):
+    name = "rsoits"
+    verbose_name = "RSOITS core"
+
+    def ready(self) -> None:
+        from . import auth  # noqa: F401  (signal receivers)

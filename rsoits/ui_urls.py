@@ -1,0 +1,3 @@
+"""Screens of the core app (agencies, installations, users, tokens, access log)."""
+
+urlpatterns: list = []
