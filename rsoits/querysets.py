@@ -35,11 +35,14 @@ class RestrictedQuerySet(models.QuerySet):
         if not principal.is_authenticated:
             return self.none()
         condition = self.scope(principal, action)
+        if condition == ALL:  # (an empty Q would swallow an OR, so it is handled first)
+            return self.all()
         if self.guardian_shared:
-            condition |= Q(pk__in=self._guardian_granted(user, action))
-        if condition == NOTHING:
+            shared = Q(pk__in=self._guardian_granted(user, action))
+            condition = shared if condition == NOTHING else condition | shared
+        elif condition == NOTHING:
             return self.none()
-        return self.filter(condition) if condition != ALL else self.all()
+        return self.filter(condition)
 
     def _guardian_granted(self, user: Any, action: str) -> models.QuerySet:
         from guardian.shortcuts import get_objects_for_user
