@@ -132,6 +132,10 @@ class RegistrantName(models.Model):
     def __str__(self) -> str:
         return " ".join(p for p in (self.given_name, self.middle_name, self.surname) if p)
 
+    def save(self, *args, **kwargs) -> None:
+        self.derive_keys()  # keys are always in step with the name they come from
+        super().save(*args, **kwargs)
+
     def derive_keys(self) -> None:
         self.norm_given = normalise_name(self.given_name)
         self.norm_middle = normalise_name(self.middle_name)
@@ -139,10 +143,6 @@ class RegistrantName(models.Model):
         self.given_phonetic = phonetic(self.given_name)
         self.surname_phonetic = phonetic(self.surname)
         self.surname_nysiis = nysiis(self.surname)
-
-    def save(self, *args, **kwargs) -> None:
-        self.derive_keys()  # keys are always in step with the name they come from
-        super().save(*args, **kwargs)
 
 
 class RegistrantBirthDate(models.Model):
@@ -191,13 +191,13 @@ class Identifier(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.value}"
 
-    @property
-    def domestic_only(self) -> bool:
-        return self.kind in IdentifierKind.domestic_only()
-
     def save(self, *args, **kwargs) -> None:
         self.norm_value = normalise_identifier(self.value)
         super().save(*args, **kwargs)
+
+    @property
+    def domestic_only(self) -> bool:
+        return self.kind in IdentifierKind.domestic_only()
 
     def clean(self) -> None:
         self.norm_value = normalise_identifier(self.value)
