@@ -40,14 +40,19 @@ def log_access(
     outcome: str = AccessOutcome.ALLOWED,
     count: int | None = None,
     user: Any = None,
+    defer: bool = False,
 ) -> AccessLog:
-    """Append one access-log row for ``request``: who, agency and ORI, what, when, IP, user agent."""
+    """Append one access-log row for ``request``: who, agency and ORI, what, when, IP, user agent.
+
+    With ``defer`` the row is written after the response, outside the request's transaction:
+    a refusal ends in an exception that rolls that transaction back, and the row must survive it.
+    """
     user = user if user is not None else getattr(request, "user", None)
     authenticated = bool(user is not None and user.is_authenticated)
     agency = _primary_agency(user) if authenticated else None
     target = obj.__class__ if obj is not None else model
     meta = request.META if request is not None else {}
-    return AccessLog.objects.create(
+    entry = AccessLog(
         user=user if authenticated else None,
         username=(user.get_username() if authenticated else ""),
         agency=agency,
@@ -64,6 +69,22 @@ def log_access(
         ip=client_ip(request) if request is not None else None,
         user_agent=meta.get("HTTP_USER_AGENT", "")[:300],
     )
+    if defer and request is not None:
+        base = getattr(request, "_request", request)  # DRF wraps Django's request
+        pending = getattr(base, "_rsoits_pending_access_log", None)
+        if pending is None:
+            pending = base._rsoits_pending_access_log = []
+        pending.append(entry)
+        return entry
+    entry.save()
+    return entry
+
+
+def flush_deferred(request: Any) -> None:
+    """Write the rows deferred during a request (called by DeniedAccessLogMiddleware)."""
+    for entry in getattr(request, "_rsoits_pending_access_log", ()):
+        entry.save()
+    request._rsoits_pending_access_log = []
 
 
 def get_visible_or_404(request: Any, queryset: models.QuerySet, action: str = "view", *, log: bool = True, **lookup):
@@ -78,6 +99,7 @@ def get_visible_or_404(request: Any, queryset: models.QuerySet, action: str = "v
             model=queryset.model,
             object_id=next(iter(lookup.values()), None),
             outcome=AccessOutcome.DENIED,
+            defer=True,
         )
         raise Http404(f"No {queryset.model._meta.verbose_name} found.") from None
     if log and action == "view":

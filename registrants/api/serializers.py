@@ -1,0 +1,78 @@
+"""Registrant API: the record with nested aliases, dates of birth, identifiers, addresses and
+warrants. Nested lists replace the stored ones on write (rows keep their ``id``)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from rsoits.models import Agency, Installation
+
+from ..models import Address, Identifier, Registrant, RegistrantName, Warrant
+
+
+class AliasSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = RegistrantName
+        fields = ["id", "given_name", "middle_name", "surname"]
+
+
+class IdentifierSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = Identifier
+        fields = ["id", "kind", "value", "issuing_country", "expires"]
+        validators: list = []  # uniqueness is checked by the service, naming the field
+
+
+class AddressSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = Address
+        fields = ["id", "kind", "street", "city", "state", "postal_code", "country", "current", "since", "until"]
+
+
+class WarrantSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False)
+    issuing_agency = serializers.SlugRelatedField(
+        slug_field="code", queryset=Agency.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Warrant
+        fields = ["id", "issuing_agency", "issuing_agency_name", "number", "issued_on", "active"]
+
+
+class RegistrantSerializer(serializers.ModelSerializer):
+    registering_agency = serializers.SlugRelatedField(slug_field="code", queryset=Agency.objects.sora())
+    installation = serializers.SlugRelatedField(
+        slug_field="code", queryset=Installation.objects.all(), required=False, allow_null=True
+    )
+    aliases = AliasSerializer(many=True, required=False, write_only=True)
+    alias_birth_dates = serializers.ListField(child=serializers.DateField(), required=False, write_only=True)
+    identifiers = IdentifierSerializer(many=True, required=False)
+    addresses = AddressSerializer(many=True, required=False)
+    warrants = WarrantSerializer(many=True, required=False)
+    url = serializers.HyperlinkedIdentityField(view_name="registrant-detail")
+
+    class Meta:
+        model = Registrant
+        fields = [
+            "id", "url", "registering_agency", "external_id", "given_name", "middle_name", "surname", "suffix",
+            "date_of_birth", "alias_birth_dates", "sex", "place_of_birth", "citizenships", "status", "tier",
+            "registration_ends", "travel_prohibited", "conditions", "is_fugitive", "dod_component", "installation",
+            "lives_on_installation", "works_on_installation", "subject_to_ucmj", "national_guard", "aliases",
+            "identifiers", "addresses", "warrants", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["is_fugitive", "created_at", "updated_at"]
+        validators: list = []  # (agency, external_id) uniqueness is checked by the service
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Aliases are the non-primary names, prefetched by the selector into ``aliases``.
+        data["aliases"] = AliasSerializer(instance.aliases, many=True).data
+        data["alias_birth_dates"] = [b.date.isoformat() for b in instance.birth_dates.all() if not b.is_primary]
+        return data
