@@ -1,0 +1,283 @@
+"""Bulk import of registrants from CSV or XLSX, for ``manage.py import_registrants`` and the
+upload screen.
+
+Rows are read as a stream (bounded memory). Each row is parsed, validated and written in its
+own savepoint: a bad row is rejected with its row number, field and reason while the good
+rows are kept. Re-importing the same file changes nothing; a changed row updates the record
+through the same service as the screens, so history names the importing user.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from rsoits.models import Agency
+
+from .choices import AddressKind, IdentifierKind, NameKind, RegistrationStatus, Sex
+from .keys import normalise_identifier
+from .models import Registrant
+from .services import registrant_create, registrant_update
+
+COLUMNS = [
+    "external_id", "given_name", "middle_name", "surname", "date_of_birth", "sex", "place_of_birth", "citizenship",
+    "street", "city", "state", "postal_code", "country", "fbi_number", "state_id", "passport_number",
+    "passport_country", "status", "aliases",
+]  # fmt: skip
+REQUIRED = ["external_id", "given_name", "surname"]
+IDENTIFIER_COLUMNS = {
+    "fbi_number": IdentifierKind.FBI_UCN,
+    "state_id": IdentifierKind.STATE_SID,
+    "passport_number": IdentifierKind.PASSPORT,
+}
+
+
+@dataclass
+class RowError:
+    row: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.field}: {self.reason}"
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    missing_columns: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, rejected {self.rejected}"
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def _rows_csv(stream: IO[bytes]) -> Iterator[dict[str, str]]:
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    yield from csv.DictReader(text)
+
+
+def _rows_xlsx(stream: IO[bytes]) -> Iterator[dict[str, str]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(stream, read_only=True, data_only=True)
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
+    for values in rows:
+        if values is None or all(v is None or v == "" for v in values):
+            continue
+        yield {h: ("" if v is None else v) for h, v in zip(header, values, strict=False)}
+    workbook.close()
+
+
+def read_rows(stream: IO[bytes], filename: str) -> Iterator[dict[str, Any]]:
+    if Path(filename).suffix.lower() in (".xlsx", ".xlsm"):
+        return _rows_xlsx(stream)
+    return _rows_csv(stream)
+
+
+# --- parsing -----------------------------------------------------------------------------
+
+
+def parse_date(value: Any) -> date | None:
+    """ISO dates (1980-03-04) and compact ones (19800304); spreadsheet dates as they come."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%Y%m%d"):
+        try:
+            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a date, no time zone
+        except ValueError:
+            continue
+    raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or YYYYMMDD)")
+
+
+def _text(row: dict[str, Any], name: str) -> str:
+    value = row.get(name, "")
+    return "" if value is None else str(value).strip()
+
+
+def parse_aliases(value: str) -> list[dict[str, str]]:
+    """'given surname; given surname' -> alias name dicts (the last word is the surname)."""
+    aliases = []
+    for part in value.split(";"):
+        words = part.split()
+        if not words:
+            continue
+        aliases.append({"given_name": " ".join(words[:-1]), "middle_name": "", "surname": words[-1]})
+    return aliases
+
+
+def parse_row(row: dict[str, Any], line: int) -> tuple[dict[str, Any], list[RowError]]:
+    errors: list[RowError] = []
+    data: dict[str, Any] = {}
+    for name in REQUIRED:
+        if not _text(row, name):
+            errors.append(RowError(line, name, "This field is required."))
+    data["external_id"] = _text(row, "external_id")
+    data["given_name"] = _text(row, "given_name")
+    data["middle_name"] = _text(row, "middle_name")
+    data["surname"] = _text(row, "surname")
+    data["place_of_birth"] = _text(row, "place_of_birth")
+    try:
+        data["date_of_birth"] = parse_date(row.get("date_of_birth"))
+    except ValueError as exc:
+        errors.append(RowError(line, "date_of_birth", str(exc)))
+    sex = _text(row, "sex").upper()[:1] or Sex.UNKNOWN
+    if sex not in Sex.values:
+        errors.append(RowError(line, "sex", f"'{_text(row, 'sex')}' is not one of {', '.join(Sex.values)}."))
+    data["sex"] = sex
+    status = _text(row, "status").lower() or RegistrationStatus.COMPLIANT
+    if status not in RegistrationStatus.values:
+        errors.append(RowError(line, "status", f"'{status}' is not one of {', '.join(RegistrationStatus.values)}."))
+    data["status"] = status
+    citizenship = [c.strip().upper() for c in _text(row, "citizenship").replace(";", ",").split(",") if c.strip()]
+    bad = [c for c in citizenship if len(c) != 2 or not c.isalpha()]
+    if bad:
+        errors.append(RowError(line, "citizenship", f"{', '.join(bad)}: use ISO 3166 alpha-2 country codes."))
+    data["citizenships"] = citizenship
+    data["aliases"] = parse_aliases(_text(row, "aliases"))
+    data["_identifiers"] = {
+        kind: _text(row, column) for column, kind in IDENTIFIER_COLUMNS.items() if _text(row, column)
+    }
+    data["_passport_country"] = _text(row, "passport_country").upper()
+    address = {k: _text(row, k) for k in ("street", "city", "state", "postal_code")}
+    address["country"] = _text(row, "country").upper() or "US"
+    data["_address"] = address if any(address[k] for k in ("street", "city", "postal_code")) else None
+    return data, errors
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def _nested_changes(registrant: Registrant | None, data: dict[str, Any]) -> dict[str, Any]:
+    """What the row asks of the nested lists, as service arguments; only what differs."""
+    changes: dict[str, Any] = {}
+    existing_aliases = (
+        []
+        if registrant is None
+        else [
+            {"given_name": n.given_name, "middle_name": n.middle_name, "surname": n.surname}
+            for n in registrant.names.filter(kind=NameKind.ALIAS).order_by("id")
+        ]
+    )
+    if data["aliases"] != existing_aliases:
+        changes["aliases"] = data["aliases"]
+
+    identifiers = [] if registrant is None else list(registrant.identifiers.order_by("id"))
+    wanted = data["_identifiers"]
+    rows = []
+    touched = False
+    for ident in identifiers:
+        row = {
+            "id": ident.pk,
+            "kind": ident.kind,
+            "value": ident.value,
+            "issuing_country": ident.issuing_country,
+            "expires": ident.expires,
+        }
+        if ident.kind in wanted and normalise_identifier(wanted[ident.kind]) != ident.norm_value:
+            row["value"] = wanted[ident.kind]
+            touched = True
+        if (
+            ident.kind == IdentifierKind.PASSPORT
+            and data["_passport_country"]
+            and (ident.issuing_country != data["_passport_country"])
+        ):
+            row["issuing_country"] = data["_passport_country"]
+            touched = True
+        rows.append(row)
+    have = {i.kind for i in identifiers}
+    for kind, value in wanted.items():
+        if kind not in have:
+            row = {"kind": kind, "value": value, "issuing_country": ""}
+            if kind == IdentifierKind.PASSPORT:
+                row["issuing_country"] = data["_passport_country"]
+            rows.append(row)
+            touched = True
+    if touched:
+        changes["identifiers"] = rows
+
+    address = data["_address"]
+    if address is not None:
+        addresses = [] if registrant is None else list(registrant.addresses.order_by("id"))
+        current = next((a for a in addresses if a.current and a.kind == AddressKind.RESIDENCE), None)
+        same = current is not None and all(getattr(current, k) == v for k, v in address.items())
+        if not same:
+            # SORNA keeps the address history: the old residence is kept as a past one.
+            rows = []
+            for a in addresses:
+                row = {f: getattr(a, f) for f in ("kind", "street", "city", "state", "postal_code", "country")}
+                row.update(id=a.pk, current=a.current and a is not current, since=a.since, until=a.until)
+                if a is current:
+                    row["until"] = date.today()  # noqa: DTZ011 - a calendar date
+                rows.append(row)
+            rows.append({"kind": AddressKind.RESIDENCE, "current": True, **address})
+            changes["addresses"] = rows
+    return changes
+
+
+def import_row(*, actor: Any, agency: Agency, data: dict[str, Any]) -> str:
+    record = {k: v for k, v in data.items() if not k.startswith("_") and k != "aliases"}
+    registrant = Registrant.objects.filter(registering_agency=agency, external_id=data["external_id"]).first()
+    nested = _nested_changes(registrant, data)
+    if registrant is None:
+        registrant_create(actor=actor, registering_agency=agency, **record, **nested)
+        return "created"
+    changed = {k: v for k, v in record.items() if getattr(registrant, k) != v}
+    if not changed and not nested:
+        return "unchanged"
+    registrant_update(actor=actor, registrant=registrant, **changed, **nested)
+    return "updated"
+
+
+def import_registrants(
+    stream: IO[bytes], filename: str, *, agency: Agency, actor: Any = None, dry_run: bool = False
+) -> ImportResult:
+    """Import a file. With ``dry_run`` everything is validated and counted, then rolled back
+    (the upload screen's preview)."""
+    result = ImportResult()
+    rows = read_rows(stream, filename)
+    first = True
+    with transaction.atomic():
+        for line, row in enumerate(rows, start=2):  # line 1 is the header
+            if first:
+                header = [h for h in row if h]
+                result.unknown_columns = [h for h in header if h not in COLUMNS]
+                result.missing_columns = [c for c in REQUIRED if c not in header]
+                first = False
+            data, errors = parse_row(row, line)
+            if not errors:
+                try:
+                    with transaction.atomic():
+                        outcome = import_row(actor=actor, agency=agency, data=data)
+                    setattr(result, outcome, getattr(result, outcome) + 1)
+                    continue
+                except ValidationError as exc:
+                    details = exc.message_dict if hasattr(exc, "error_dict") else {"row": exc.messages}
+                    errors = [RowError(line, f, " ".join(m)) for f, m in details.items()]
+            result.rejected += 1
+            result.errors.extend(errors)
+        if dry_run:
+            transaction.set_rollback(True)
+    return result

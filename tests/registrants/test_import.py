@@ -1,0 +1,91 @@
+"""Bulk import: good, bad, repeated and updated rows, CSV and XLSX, command output and exit code."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from openpyxl import Workbook
+
+from registrants.importer import import_registrants
+from registrants.models import Registrant
+
+pytestmark = pytest.mark.django_db
+
+HEADER = (
+    "external_id,given_name,middle_name,surname,date_of_birth,sex,place_of_birth,citizenship,street,city,state,"
+    "postal_code,country,fbi_number,state_id,passport_number,passport_country,status,aliases,shoe_size"
+)
+GOOD = [
+    "VA-1,José,Luis,García López,1980-03-04,M,Madrid,US;ES,1 Main St,Richmond,VA,23219,US,123456AB1,VA111,P1234567,US,"
+    "compliant,Pepe Garcia; Joe Lopez,44",
+    "VA-2,Mary,,Smith,19750102,F,,US,2 Oak Rd,Norfolk,VA,23501,US,,VA222,,,non_compliant,,40",
+]
+BAD = "VA-3,Ivan,,,1999-13-40,Q,,USA,,,,,,,,,,,,1"
+
+
+def csv_bytes(*lines):
+    return ("\n".join([HEADER, *lines]) + "\n").encode()
+
+
+def run(world, data, name="r.csv", **kw):
+    return import_registrants(io.BytesIO(data), name, agency=world.va, **kw)
+
+
+def test_good_rows_import_with_keys_and_bad_rows_are_reported(world):
+    result = run(world, csv_bytes(GOOD[0], BAD, GOOD[1]))
+    assert (result.created, result.updated, result.unchanged, result.rejected) == (2, 0, 0, 1)
+    assert result.unknown_columns == ["shoe_size"]
+    fields = {e.field for e in result.errors if e.row == 3}
+    assert {"surname", "date_of_birth", "sex", "citizenship"} <= fields
+    jose = Registrant.objects.get(external_id="VA-1")
+    assert jose.citizenships == ["US", "ES"]
+    assert sorted(n.surname for n in jose.names.filter(kind="alias")) == ["Garcia", "Lopez"]
+    assert {i.kind for i in jose.identifiers.all()} == {"fbi_ucn", "state_sid", "passport"}
+    assert jose.names.get(kind="primary").norm_surname == "GARCIA LOPEZ"
+    assert Registrant.objects.get(external_id="VA-2").date_of_birth.isoformat() == "1975-01-02"
+
+
+def test_reimport_changes_nothing_and_changed_row_updates_with_history(world):
+    run(world, csv_bytes(*GOOD))
+    history_before = Registrant.history.count()
+    again = run(world, csv_bytes(*GOOD))
+    assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 2, 0)
+    assert Registrant.history.count() == history_before
+    moved = GOOD[1].replace("2 Oak Rd,Norfolk", "9 Elm St,Hampton")
+    changed = run(world, csv_bytes(GOOD[0], moved), actor=world.va_staff)
+    assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 1)
+    mary = Registrant.objects.get(external_id="VA-2")
+    addresses = {(a.street, a.current) for a in mary.addresses.all()}
+    assert addresses == {("2 Oak Rd", False), ("9 Elm St", True)}
+
+
+def test_dry_run_stores_nothing(world):
+    result = run(world, csv_bytes(*GOOD), dry_run=True)
+    assert result.created == 2
+    assert not Registrant.objects.exists()
+
+
+def test_xlsx(world):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER.split(","))
+    for line in GOOD:
+        ws.append(line.split(","))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    result = run(world, buffer.getvalue(), name="r.xlsx")
+    assert (result.created, result.rejected) == (2, 0)
+
+
+def test_command_prints_counts_and_exits_1_on_rejects(world, tmp_path, capsys):
+    path = tmp_path / "r.csv"
+    path.write_bytes(csv_bytes(*GOOD))
+    call_command("import_registrants", str(path), agency="VA")
+    assert "created 2, updated 0, unchanged 0, rejected 0" in capsys.readouterr().out
+    path.write_bytes(csv_bytes(*GOOD, BAD))
+    with pytest.raises(SystemExit) as exc:
+        call_command("import_registrants", str(path), agency="VA")
+    assert exc.value.code == 1
+    captured = capsys.readouterr()
+    assert "created 0, updated 0, unchanged 2, rejected 1" in captured.out
+    assert "row 4: date_of_birth" in captured.err
