@@ -1,0 +1,171 @@
+"""Serializers of core records. Validation only: the viewsets write through rsoits.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from rsoits.choices import Role
+from rsoits.models import AccessLog, Agency, AgencyContact, AgencyEndpoint, Installation, Membership, User
+
+
+class AgencyContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgencyContact
+        fields = ["id", "agency", "name", "title", "email", "phone", "is_24x7", "notes"]
+
+
+class AgencyEndpointSerializer(serializers.ModelSerializer):
+    """The webhook ``secret`` is never serialized."""
+
+    class Meta:
+        model = AgencyEndpoint
+        fields = ["id", "agency", "kind", "address", "secure", "active", "description"]
+        validators: list = []  # the unique (agency, kind, address) constraint is checked by the service
+
+
+class AgencySerializer(serializers.ModelSerializer):
+    contacts = serializers.SerializerMethodField()
+    endpoints = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Agency
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "jurisdiction_type",
+            "jurisdiction",
+            "ori",
+            "parent",
+            "address",
+            "active",
+            "created_at",
+            "contacts",
+            "endpoints",
+        ]
+        read_only_fields = ["created_at"]
+
+    def _visible(self, obj: Agency, attr: str, model: type) -> list:
+        rows = getattr(obj, attr, None)
+        if rows is None:  # not prefetched (create/update responses)
+            request = self.context.get("request")
+            rows = model.objects.visible_to(request.user if request else None).filter(agency=obj)
+        return rows
+
+    @extend_schema_field(AgencyContactSerializer(many=True))
+    def get_contacts(self, obj: Agency) -> list[dict[str, Any]]:
+        return AgencyContactSerializer(self._visible(obj, "visible_contacts", AgencyContact), many=True).data
+
+    @extend_schema_field(AgencyEndpointSerializer(many=True))
+    def get_endpoints(self, obj: Agency) -> list[dict[str, Any]]:
+        return AgencyEndpointSerializer(self._visible(obj, "visible_endpoints", AgencyEndpoint), many=True).data
+
+
+class InstallationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Installation
+        fields = ["id", "code", "name", "component", "city", "state", "country", "lea", "active"]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    agency_code = serializers.CharField(source="agency.code", read_only=True)
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "username", "agency", "agency_code", "role", "active", "created_at"]
+        read_only_fields = ["active", "created_at"]
+        validators: list = []  # granting an existing role again is a no-op in the service
+
+    def validate_user(self, user: User) -> User:
+        request = self.context["request"]
+        if not User.objects.visible_to(request.user, "change").filter(pk=user.pk).exists():
+            raise serializers.ValidationError("You may not manage this user.")
+        return user
+
+
+class UserMembershipSerializer(serializers.ModelSerializer):
+    agency_code = serializers.CharField(source="agency.code", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "agency", "agency_code", "role", "active"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    memberships = serializers.SerializerMethodField()
+    password = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, style={"input_type": "password"}
+    )
+    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all(), write_only=True, required=False)
+    role = serializers.ChoiceField(choices=Role.choices, write_only=True, required=False)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "title",
+            "is_active",
+            "locked_at",
+            "locked_reason",
+            "memberships",
+            "password",
+            "agency",
+            "role",
+        ]
+        read_only_fields = ["locked_at", "locked_reason"]
+
+    @extend_schema_field(UserMembershipSerializer(many=True))
+    def get_memberships(self, obj: User) -> list[dict[str, Any]]:
+        rows = getattr(obj, "visible_memberships", None)
+        if rows is None:
+            request = self.context.get("request")
+            rows = (
+                Membership.objects.visible_to(request.user if request else None)
+                .filter(user=obj)
+                .select_related("agency")
+            )
+        return UserMembershipSerializer(rows, many=True).data
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None:
+            for name in ("username", "password", "agency", "role"):
+                if name in attrs and (name != "username" or attrs[name] != self.instance.username):
+                    raise serializers.ValidationError({name: "Change this through its own screen or endpoint."})
+        elif bool(attrs.get("agency")) != bool(attrs.get("role")):
+            raise serializers.ValidationError({"role": "Give both an agency and a role, or neither."})
+        return attrs
+
+
+class AccessLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AccessLog
+        fields = [
+            "id",
+            "at",
+            "user",
+            "username",
+            "agency",
+            "agency_code",
+            "ori",
+            "action",
+            "outcome",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "count",
+            "path",
+            "query",
+            "ip",
+            "user_agent",
+        ]
+        read_only_fields = fields

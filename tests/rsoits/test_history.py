@@ -1,0 +1,187 @@
+"""Every change through the screens and the API leaves a history row naming the acting user,
+and detail pages show those rows to whoever may see the record."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from rsoits.choices import Role
+from rsoits.models import AgencyContact, AgencyEndpoint, Installation, Membership, User
+from tests.factories import ContactFactory, EndpointFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _ui(client, actor, url_name, args, data):
+    client.force_login(actor)
+    response = client.post(reverse(url_name, args=args), data)
+    assert response.status_code == 302, response.content[:2000]
+
+
+def _api(actor, method, url, data):
+    client = APIClient()
+    client.force_authenticate(actor)
+    response = getattr(client, method)(url, data, format="json")
+    assert response.status_code in (200, 201, 204), response.content[:1000]
+
+
+# (id, actor, make the record, perform the change through UI or API, the model whose history to read)
+CHANGES = [
+    (
+        "contact-ui",
+        "md_admin",
+        lambda w: ContactFactory(agency=w.md),
+        lambda w, c, obj, actor: _ui(c, actor, "contact_update", [obj.pk], {"name": "Changed", "phone": "1"}),
+        AgencyContact,
+    ),
+    (
+        "contact-api",
+        "md_admin",
+        lambda w: ContactFactory(agency=w.md),
+        lambda w, c, obj, actor: _api(actor, "patch", f"/api/v1/agency-contacts/{obj.pk}/", {"name": "Changed"}),
+        AgencyContact,
+    ),
+    (
+        "endpoint-ui",
+        "sysadmin",
+        lambda w: EndpointFactory(agency=w.md),
+        lambda w, c, obj, actor: _ui(
+            c, actor, "endpoint_update", [obj.pk], {"kind": "email", "address": "b@example.test", "active": "on"}
+        ),
+        AgencyEndpoint,
+    ),
+    (
+        "endpoint-api",
+        "md_admin",
+        lambda w: EndpointFactory(agency=w.md),
+        lambda w, c, obj, actor: _api(actor, "patch", f"/api/v1/agency-endpoints/{obj.pk}/", {"secure": True}),
+        AgencyEndpoint,
+    ),
+    (
+        "user-ui",
+        "md_admin",
+        lambda w: w.md_staff,
+        lambda w, c, obj, actor: _ui(
+            c, actor, "user_update", [obj.pk], {"first_name": "Changed", "email": "c@example.test", "is_active": "on"}
+        ),
+        User,
+    ),
+    (
+        "user-api",
+        "sysadmin",
+        lambda w: w.md_staff,
+        lambda w, c, obj, actor: _api(actor, "patch", f"/api/v1/users/{obj.pk}/", {"title": "Changed"}),
+        User,
+    ),
+    (
+        "installation-ui",
+        "sysadmin",
+        lambda w: w.installation,
+        lambda w, c, obj, actor: _ui(
+            c,
+            actor,
+            "installation_update",
+            [obj.pk],
+            {"code": obj.code, "name": "Changed", "component": obj.component, "country": "US", "lea": obj.lea_id},
+        ),
+        Installation,
+    ),
+    (
+        "installation-api",
+        "sysadmin",
+        lambda w: w.installation,
+        lambda w, c, obj, actor: _api(actor, "patch", f"/api/v1/installations/{obj.pk}/", {"city": "Changed"}),
+        Installation,
+    ),
+    (
+        "agency-ui",
+        "sysadmin",
+        lambda w: w.md,
+        lambda w, c, obj, actor: _ui(
+            c,
+            actor,
+            "agency_update",
+            [obj.pk],
+            {
+                "code": "MD",
+                "name": "Changed",
+                "kind": obj.kind,
+                "jurisdiction_type": obj.jurisdiction_type,
+                "jurisdiction": "MD",
+                "ori": obj.ori,
+                "active": "on",
+            },
+        ),
+        None,
+    ),
+    (
+        "agency-api",
+        "sysadmin",
+        lambda w: w.md,
+        lambda w, c, obj, actor: _api(actor, "patch", f"/api/v1/agencies/{obj.pk}/", {"name": "Changed"}),
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("actor_name", "make", "change", "model"), [pytest.param(*c[1:], id=c[0]) for c in CHANGES])
+def test_change_leaves_history_naming_the_actor(client, world, actor_name, make, change, model):
+    actor = getattr(world, actor_name)
+    obj = make(world)
+    change(world, client, obj, actor)
+    latest = type(obj).history.filter(id=obj.pk).latest("history_date")
+    assert latest.history_type == "~"
+    assert latest.history_user == actor
+
+
+def test_grant_and_revoke_through_api_leave_history(world):
+    client = APIClient()
+    client.force_authenticate(world.md_admin)
+    response = client.post(
+        "/api/v1/memberships/", {"user": world.md_staff.pk, "agency": world.md.pk, "role": Role.AUDITOR}, format="json"
+    )
+    assert response.status_code == 201
+    membership = Membership.objects.get(pk=response.json()["id"])
+    assert membership.history.latest("history_date").history_user == world.md_admin
+    assert client.delete(f"/api/v1/memberships/{membership.pk}/").status_code == 204
+    deleted = Membership.history.filter(id=membership.pk, history_type="-").get()
+    assert deleted.history_user == world.md_admin
+
+
+def test_contact_delete_through_ui_leaves_history(client, world):
+    contact = ContactFactory(agency=world.va)
+    _ui(client, world.va_admin, "contact_delete", [contact.pk], {})
+    deleted = AgencyContact.history.filter(id=contact.pk, history_type="-").get()
+    assert deleted.history_user == world.va_admin
+
+
+def test_detail_pages_show_history_with_changed_fields(client, world):
+    _ui(client, world.va_admin, "user_update", [world.va_staff.pk], {"first_name": "Renamed", "is_active": "on"})
+    response = client.get(reverse("user_detail", args=[world.va_staff.pk]))
+    history = response.context["history"]
+    assert history[0]["who"] == world.va_admin
+    assert any(c.startswith("first_name:") for c in history[0]["changes"])
+    body = response.content.decode()
+    assert 'data-testid="history"' in body and "va_admin" in body and "Renamed" in body
+
+    _ui(
+        client,
+        world.sysadmin,
+        "agency_update",
+        [world.va.pk],
+        {
+            "code": "VA",
+            "name": "Virginia SOR",
+            "kind": world.va.kind,
+            "jurisdiction_type": world.va.jurisdiction_type,
+            "jurisdiction": "VA",
+            "ori": "VA0000000",
+            "active": "on",
+        },
+    )
+    client.force_login(world.va_admin)  # an admin of the agency sees its history too
+    history = client.get(reverse("agency_detail", args=[world.va.pk])).context["history"]
+    assert history[0]["who"] == world.sysadmin
+    assert any(c.startswith("name:") for c in history[0]["changes"])
