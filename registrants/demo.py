@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 
 from rsoits.models import Agency, Installation
@@ -42,7 +43,7 @@ def seed_registrants(ctx) -> None:
         agency = Agency.objects.get(code=agency_code)
         if Registrant.objects.filter(registering_agency=agency, external_id=external_id).exists():
             continue
-        extra = dict(extra)
+        extra = copy.deepcopy(extra)  # the table above is reused by every run
         if "installation_code" in extra:
             extra["installation"] = Installation.objects.get(code=extra.pop("installation_code"))
         for warrant in extra.get("warrants", []):

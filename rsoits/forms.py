@@ -31,10 +31,29 @@ class SystemUseLoginForm(LoginForm):
         super().__init__(*args, **kwargs)
         self.fields.pop("remember", None)
 
-    def login(self, request, redirect_url=None):
-        from .services import user_acknowledge_notice
+    def clean(self):
+        cleaned_data = super().clean()
+        # The password step has passed (with MFA on, the second factor comes next): the
+        # acknowledgement is recorded now, so it is logged whether or not MFA follows.
+        if not self._errors and self.user is not None and cleaned_data.get("acknowledge_notice"):
+            from .services import user_acknowledge_notice
 
-        response = super().login(request, redirect_url=redirect_url)
-        if request.user.is_authenticated:
-            user_acknowledge_notice(user=request.user, request=request)
-        return response
+            user_acknowledge_notice(user=self.user, request=self.request)
+        return cleaned_data
+
+
+class ApiTokenForm(forms.Form):
+    """Issue an API token for one of the users the admin may change."""
+
+    user = forms.ModelChoiceField(queryset=None, label="User", empty_label="Choose a user")
+    days = forms.IntegerField(
+        label="Lifetime (days)",
+        min_value=1,
+        max_value=366,
+        initial=90,
+        help_text="The token stops working after this many days.",
+    )
+
+    def __init__(self, *args, users=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = users

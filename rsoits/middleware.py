@@ -11,6 +11,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from .choices import AccessAction, AccessOutcome
 
@@ -37,8 +38,9 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
-                messages.info(request, "Your session has ended. Please sign in again.")
-                return redirect(f"{reverse('account_login')}?next={request.path}")
+                # MessageMiddleware has not run yet; the sign-in page says why instead.
+                query = urlencode({"next": request.get_full_path(), "session": "ended"})
+                return redirect(f"{reverse('account_login')}?{query}")
             if started is None:
                 request.session[SESSION_STARTED] = now
             request.session[SESSION_LAST_SEEN] = now
@@ -82,8 +84,10 @@ class DeniedAccessLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if response.status_code in (401, 403) and not request.path.startswith("/static/"):
-            from .access import log_access
+        from .access import flush_deferred, log_access
 
+        # Outside the request's transaction now: refusals logged during it survive its rollback.
+        flush_deferred(request)
+        if response.status_code in (401, 403) and not request.path.startswith("/static/"):
             log_access(request, AccessAction.DENIED, outcome=AccessOutcome.DENIED)
         return response

@@ -3,6 +3,7 @@ transaction, and leaves a history row naming the actor."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.auth.models import Group
@@ -222,7 +223,9 @@ def user_unlock(*, actor: Any, user: User, request: Any = None) -> User:
     require_change(actor, user)
     from axes.utils import reset
 
-    reset(username=user.username)
+    from .auth import lockout_username
+
+    reset(username=lockout_username(None, {"username": user.username}))
     user.locked_at = None
     user.locked_reason = ""
     user.save(update_fields=["locked_at", "locked_reason"])
@@ -254,3 +257,58 @@ def user_acknowledge_notice(*, user: User, request: Any = None) -> None:
     User.objects.filter(pk=user.pk).update(system_notice_acknowledged_at=timezone.now())  # not audited data
     if request is not None:
         log_access(request, AccessAction.NOTICE_ACK, obj=user, user=user)
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+_security_log = logging.getLogger("rsoits.security")
+
+
+def _require_token_admin(actor: Any, user: User) -> None:
+    """A system admin may issue or revoke tokens for anyone; an agency admin for users they may
+    change (their own agency's). ``actor=None`` is the system (the issue_token command)."""
+    if actor is None:
+        return
+    principal = principal_for(actor)
+    if not (principal.is_system_admin or principal.admin_agency_ids):
+        raise PermissionDenied("Only an agency or system administrator may manage API tokens.")
+    require_change(actor, user)
+
+
+@transaction.atomic
+def token_issue(*, actor: Any, user: User, days: int | None = None, request: Any = None) -> tuple[Any, str]:
+    """Issue a knox API token for ``user``; only its hash is stored. Returns (record, token): the
+    token itself exists only in this return value and must be shown once."""
+    from datetime import timedelta
+
+    from knox.models import get_token_model
+    from knox.settings import knox_settings
+
+    _require_token_admin(actor, user)
+    if not user.is_active or user.locked_at is not None:
+        raise ValidationError({"user": "Tokens cannot be issued to an inactive or locked account."})
+    if days is not None and not 1 <= days <= 366:
+        raise ValidationError({"days": "A token lasts between 1 and 366 days."})
+    expiry = timedelta(days=days) if days else knox_settings.TOKEN_TTL
+    if expiry is None:
+        raise ValidationError({"days": "API tokens must expire."})
+    instance, token = get_token_model().objects.create(user=user, expiry=expiry)
+    # AccessAction has no token actions yet; the security log records who issued what.
+    _security_log.info(
+        "API token %s issued for %s by %s, expires %s",
+        instance.token_key,
+        user.username,
+        actor.username if actor else "system",
+        instance.expiry,
+    )
+    return instance, token
+
+
+@transaction.atomic
+def token_revoke(*, actor: Any, token: Any, request: Any = None) -> None:
+    """Revoke (delete) one API token."""
+    _require_token_admin(actor, token.user)
+    _security_log.info(
+        "API token %s of %s revoked by %s", token.token_key, token.user.username, actor.username if actor else "system"
+    )
+    token.delete()

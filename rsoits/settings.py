@@ -178,6 +178,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_LOCKOUT_CALLABLE = "rsoits.auth.lockout_response"
 AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "rsoits.auth.lockout_username"
+# Failures are also logged one by one, so only those inside the 15-minute window count.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_HANDLER = "rsoits.auth.RsoitsAxesHandler"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
@@ -280,6 +284,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set, however many fields use it.
+    "ENUM_NAME_OVERRIDES": {
+        "DodComponentEnum": "rsoits.choices.DodComponent",
+        "AgencyKindEnum": "rsoits.choices.AgencyKind",
+        "RoleEnum": "rsoits.choices.Role",
+        "IdentifierKindEnum": "registrants.choices.IdentifierKind",
+        "AddressKindEnum": "registrants.choices.AddressKind",
+    },
 }
 
 # --- history, tables, guardian ------------------------------------------------------------

@@ -11,6 +11,7 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("", include("rsoits.ui_urls")),
+    path("tokens/", include("rsoits.token_urls")),
     path("registrants/", include("registrants.urls")),
     path("cases/", include("cases.urls")),
     path("notifications/", include("notifications.urls")),
