@@ -8,7 +8,7 @@ from django.db import models
 from django.http import Http404
 
 from .choices import AccessAction, AccessOutcome
-from .models import AccessLog, Agency
+from .models import AccessLog
 from .principal import principal_for
 
 
@@ -17,17 +17,6 @@ def client_ip(request: Any) -> str | None:
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
     return ip or None
-
-
-def _primary_agency(user: Any) -> Agency | None:
-    principal = principal_for(user)
-    if not principal.agency_ids:
-        return None
-    cached = getattr(user, "_rsoits_primary_agency", None)
-    if cached is None:
-        cached = Agency.objects.filter(pk__in=principal.agency_ids).order_by("pk").only("pk", "code", "ori").first()
-        user._rsoits_primary_agency = cached
-    return cached
 
 
 def log_access(
@@ -49,15 +38,15 @@ def log_access(
     """
     user = user if user is not None else getattr(request, "user", None)
     authenticated = bool(user is not None and user.is_authenticated)
-    agency = _primary_agency(user) if authenticated else None
+    agency = principal_for(user).primary_agency if authenticated else None
     target = obj.__class__ if obj is not None else model
     meta = request.META if request is not None else {}
     entry = AccessLog(
         user=user if authenticated else None,
         username=(user.get_username() if authenticated else ""),
-        agency=agency,
-        agency_code=agency.code if agency else "",
-        ori=agency.ori if agency else "",
+        agency_id=agency[0] if agency else None,
+        agency_code=agency[1] if agency else "",
+        ori=agency[2] if agency else "",
         action=action,
         outcome=outcome,
         object_type=target._meta.label_lower if target is not None else "",

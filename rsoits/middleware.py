@@ -17,6 +17,7 @@ from .choices import AccessAction, AccessOutcome
 
 SESSION_STARTED = "rsoits_session_started"
 SESSION_LAST_SEEN = "rsoits_last_seen"
+LAST_SEEN_RESOLUTION = 30  # seconds
 
 
 class SessionTimeoutMiddleware:
@@ -43,7 +44,10 @@ class SessionTimeoutMiddleware:
                 return redirect(f"{reverse('account_login')}?{query}")
             if started is None:
                 request.session[SESSION_STARTED] = now
-            request.session[SESSION_LAST_SEEN] = now
+            # Written at most every LAST_SEEN_RESOLUTION seconds: a session save per request would
+            # cost a query on every page for no gain in precision that matters.
+            if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION:
+                request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
 
 

@@ -20,12 +20,22 @@ class Principal:
     # agency id -> roles held in it
     roles_by_agency: dict[int, frozenset[str]] = field(default_factory=dict)
     agency_kinds: dict[int, str] = field(default_factory=dict)
+    # agency id -> (code, NCIC ORI), for the access log without another query
+    agency_refs: dict[int, tuple[str, str]] = field(default_factory=dict)
     # installations whose LEA is one of the user's agencies (DTM 15-003 att. 3, 3.c)
     installation_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_authenticated(self) -> bool:
         return self.user_id is not None
+
+    @property
+    def primary_agency(self) -> tuple[int, str, str] | None:
+        """(id, code, ORI) of the user's first agency, as the access log records it."""
+        if not self.agency_refs:
+            return None
+        agency_id = min(self.agency_refs)
+        return (agency_id, *self.agency_refs[agency_id])
 
     @property
     def is_system_admin(self) -> bool:
@@ -77,14 +87,16 @@ def principal_for(user: Any) -> Principal:
 
     rows = list(
         Membership.objects.filter(user_id=user.pk, active=True, agency__active=True).values_list(
-            "agency_id", "role", "agency__kind"
+            "agency_id", "role", "agency__kind", "agency__code", "agency__ori"
         )
     )
     roles_by_agency: dict[int, set[str]] = {}
     kinds: dict[int, str] = {}
-    for agency_id, role, kind in rows:
+    refs: dict[int, tuple[str, str]] = {}
+    for agency_id, role, kind, code, ori in rows:
         roles_by_agency.setdefault(agency_id, set()).add(role)
         kinds[agency_id] = kind
+        refs[agency_id] = (code, ori)
     lea_agencies = [a for a, r in roles_by_agency.items() if Role.INSTALLATION_LEA in r]
     installation_ids: frozenset[int] = frozenset()
     if lea_agencies:
@@ -95,6 +107,7 @@ def principal_for(user: Any) -> Principal:
         roles=frozenset(r for rs in roles_by_agency.values() for r in rs),
         roles_by_agency={a: frozenset(r) for a, r in roles_by_agency.items()},
         agency_kinds=kinds,
+        agency_refs=refs,
         installation_ids=installation_ids,
     )
     user._rsoits_principal = principal
