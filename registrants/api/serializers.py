@@ -71,8 +71,26 @@ class RegistrantSerializer(serializers.ModelSerializer):
         validators: list = []  # (agency, external_id) uniqueness is checked by the service
 
     def to_representation(self, instance):
+        if hasattr(instance, "aliases_json"):
+            return self._from_json(instance)
         data = super().to_representation(instance)
         # Aliases are the non-primary names, prefetched by the selector into ``aliases``.
         data["aliases"] = AliasSerializer(instance.aliases, many=True).data
         data["alias_birth_dates"] = [b.date.isoformat() for b in instance.birth_dates.all() if not b.is_primary]
+        return data
+
+    def _from_json(self, instance):
+        """The same shape, from the nested rows PostgreSQL inlined as JSON (one query a page)."""
+        nested = {"aliases", "alias_birth_dates", "identifiers", "addresses", "warrants"}
+        data = {}
+        for name, field in self.fields.items():
+            if field.write_only or name in nested:
+                continue
+            attribute = field.get_attribute(instance)
+            data[name] = None if attribute is None else field.to_representation(attribute)
+        data["aliases"] = instance.aliases_json
+        data["alias_birth_dates"] = sorted(b["date"] for b in instance.birth_dates_json if not b["is_primary"])
+        data["identifiers"] = instance.identifiers_json
+        data["addresses"] = instance.addresses_json
+        data["warrants"] = instance.warrants_json
         return data

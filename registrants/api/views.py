@@ -30,6 +30,8 @@ class RegistrantViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
+        if self.action == "list":
+            return selectors.registrant_api_queryset(user=self.request.user)
         return selectors.registrant_detail_queryset(user=self.request.user)
 
     def get_object(self):

@@ -6,8 +6,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from registrants.models import Registrant
-from registrants.services import registrant_create
+from registrants.services import registrant_create, registrant_update
 from rsoits.models import AccessLog
+from tests.conftest import requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +125,30 @@ def test_list_query_count_is_constant(world, django_assert_max_num_queries):
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = api.get("/api/v1/registrants/?page_size=50")
     assert len(response.json()["results"]) == 28
+
+
+def test_list_rows_have_the_detail_shape(world):
+    """On PostgreSQL the list inlines nested rows as JSON; it must say exactly what the detail says."""
+    for r in seed(world, 3):
+        registrant_update(actor=None, registrant=r, alias_birth_dates=[date(1981, 2, 3)])
+    api = client_for(world.va_staff)
+    listed = {row["id"]: row for row in api.get("/api/v1/registrants/").json()["results"]}
+    assert len(listed) == 3
+    for pk, row in listed.items():
+        assert row == api.get(f"/api/v1/registrants/{pk}/").json()
+
+
+@requires_postgres
+def test_list_api_is_five_queries_on_postgres(client, world):
+    """Session, user, memberships, the page (nested rows inlined), the access-log row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    seed(world, 30)
+    client.force_login(world.analyst)
+    client.get("/api/v1/registrants/")
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/api/v1/registrants/?page_size=50")
+    assert len(response.json()["results"]) == 30
+    statements = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(statements) <= 5, statements
