@@ -89,3 +89,20 @@ def test_command_prints_counts_and_exits_1_on_rejects(world, tmp_path, capsys):
     captured = capsys.readouterr()
     assert "created 0, updated 0, unchanged 2, rejected 1" in captured.out
     assert "row 4: date_of_birth" in captured.err
+
+
+def test_batch_path_writes_history_and_keys_and_rejects_duplicates(world):
+    from registrants.models import Identifier, RegistrantName
+
+    dup_sid = GOOD[1].replace("VA-2", "VA-3").replace("Mary", "Marie")  # same state SID as VA-2
+    repeated = GOOD[0].replace("Madrid", "Sevilla")  # same person twice in one file
+    result = run(world, csv_bytes(*GOOD, dup_sid, repeated), actor=world.va_staff)
+    assert (result.created, result.updated, result.rejected) == (2, 1, 1)
+    assert [(e.row, e.field) for e in result.errors] == [(4, "state_sid")]
+    assert Registrant.objects.get(external_id="VA-1").place_of_birth == "Sevilla"
+    assert {h.history_user for h in Registrant.history.all()} == {world.va_staff}
+    assert RegistrantName.history.filter(history_user=world.va_staff).count() >= 4
+    assert Identifier.history.filter(history_user=world.va_staff).count() == 4
+    primary = RegistrantName.objects.get(registrant__external_id="VA-2", kind="primary")
+    assert primary.norm_surname == "SMITH"
+    assert primary.surname_phonetic
