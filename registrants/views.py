@@ -68,7 +68,10 @@ def registrant_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for provider in timeline_providers():
         timeline.extend(provider(registrant, request.user))
     timeline.sort(key=lambda e: e.at, reverse=True)
-    can_change = Registrant.objects.visible_to(request.user, "change").filter(pk=registrant.pk).exists()
+    from rsoits.principal import principal_for
+
+    # Only the registering SORA changes a record; others are spared the extra query.
+    can_change = registrant.registering_agency_id in principal_for(request.user).sora_agency_ids
     context = {"registrant": registrant, "timeline": timeline, "can_change": can_change}
     return render(request, "registrants/registrant_detail.html", context)
 
