@@ -22,10 +22,18 @@ from .tables import RegistrantTable
 EXPORT_LIMIT = 50_000
 
 
+def filtered(filterset: RegistrantFilterSet):
+    """The filtered rows; an invalid filter shows its field errors and matches nothing, rather
+    than silently listing everything."""
+    if not filterset.is_bound:
+        return filterset.queryset
+    return filterset.qs if filterset.is_valid() else filterset.queryset.none()
+
+
 @login_required
 def registrant_list(request: HttpRequest) -> HttpResponse:
     filterset = RegistrantFilterSet(request.GET or None, queryset=selectors.registrant_list(user=request.user))
-    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    queryset = filtered(filterset)
     table = RegistrantTable(queryset.order_by("surname", "given_name", "id"))
     # LazyPaginator: no COUNT(*) over the registry on every page.
     RequestConfig(request, paginate={"per_page": 50, "paginator_class": LazyPaginator}).configure(table)
@@ -38,7 +46,7 @@ def registrant_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def registrant_export(request: HttpRequest) -> HttpResponse:
     filterset = RegistrantFilterSet(request.GET or None, queryset=selectors.registrant_list(user=request.user))
-    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    queryset = filtered(filterset)
     rows = list(queryset.order_by("surname", "given_name", "id")[:EXPORT_LIMIT])
     log_access(request, AccessAction.EXPORT, model=Registrant, count=len(rows))
     response = HttpResponse(registrants_csv(rows), content_type="text/csv; charset=utf-8")

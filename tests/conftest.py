@@ -14,6 +14,16 @@ requires_postgres = pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL
 requires_redis = pytest.mark.skipif(not ON_REDIS, reason="needs a real Redis broker: set REDIS_URL=redis://...")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (cached choices must not leak between tests)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def world(db):
     """Two SORAs (VA, MD), NSOTC, USNCB, an installation with its LEA, the operator agency,

@@ -78,3 +78,21 @@ def test_list_page_query_count_is_constant(client, world, django_assert_max_num_
     seed(world, 30, prefix="S")
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get("/registrants/")
+
+
+def test_jurisdiction_filter(client, world):
+    seed(world, 1)
+    seed(world, 1, agency=world.md, prefix="M")
+    client.force_login(world.analyst)
+    body = client.get("/registrants/?registering_agency=MD").content.decode()
+    assert "M-0" in body
+    assert "R-0" not in body
+
+
+def test_invalid_filter_matches_nothing_and_names_the_field(client, world):
+    seed(world, 1)
+    client.force_login(world.analyst)
+    response = client.get("/registrants/?registering_agency=ZZ")
+    body = response.content.decode()
+    assert "R-0" not in body
+    assert "Select a valid choice" in body
