@@ -10,6 +10,7 @@ from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
 from rsoits.access import get_visible_or_404, log_access
+from rsoits.audit import history_rows
 from rsoits.choices import AccessAction
 from rsoits.registry import TimelineEntry, timeline_providers
 
@@ -55,18 +56,17 @@ def registrant_export(request: HttpRequest) -> HttpResponse:
 
 
 def history_entries(registrant: Registrant) -> list[TimelineEntry]:
-    entries = []
-    for record in registrant.history.select_related("history_user").all():
-        if record.history_type == "+":
-            title, detail = "Registered", ""
-        else:
-            previous = record.prev_record
-            changes = record.diff_against(previous).changes if previous else []
-            title = "Record changed" if record.history_type == "~" else "Record deleted"
-            detail = ", ".join(f"{c.field}: {c.old} → {c.new}" for c in changes if c.field != "updated_at")
-        who = record.history_user.get_username() if record.history_user else "system"
-        entries.append(TimelineEntry(at=record.history_date, kind="history", title=title, detail=detail, actor=who))
-    return entries
+    titles = {"+": "Registered", "~": "Record changed", "-": "Record deleted"}
+    return [
+        TimelineEntry(
+            at=row["when"],
+            kind="history",
+            title=titles.get(row["history_type"], row["type"]),
+            detail=", ".join(row["changes"]),
+            actor=row["who"].get_username() if row["who"] else "system",
+        )
+        for row in history_rows(registrant, exclude=("updated_at",))
+    ]
 
 
 @login_required

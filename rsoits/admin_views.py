@@ -32,6 +32,7 @@ from .admin_forms import (
     UserUpdateForm,
     apply_service_errors,
 )
+from .audit import history_rows
 from .choices import AccessAction, Role
 from .filters import AccessLogFilter, AgencyFilter, InstallationFilter, UserFilter
 from .models import AccessLog, Agency, AgencyContact, AgencyEndpoint, Installation, Membership, User
@@ -68,27 +69,6 @@ def _managed_agencies(request: HttpRequest) -> models.QuerySet:
     principal = _require_admin(request)
     qs = Agency.objects.all()
     return qs if principal.is_system_admin else qs.filter(pk__in=principal.admin_agency_ids)
-
-
-def history_rows(obj: models.Model) -> list[dict[str, Any]]:
-    """The record's django-simple-history rows, newest first, with the fields each changed."""
-    records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id"))
-    rows = []
-    for i, record in enumerate(records):
-        changes: list[str] = []
-        if record.history_type == "~" and i + 1 < len(records):
-            delta = record.diff_against(records[i + 1])
-            changes = [f"{c.field}: {c.old!s} → {c.new!s}" for c in delta.changes]
-        rows.append(
-            {
-                "who": record.history_user,
-                "when": record.history_date,
-                "type": record.get_history_type_display(),
-                "changes": changes,
-                "reason": record.history_change_reason,
-            }
-        )
-    return rows
 
 
 def _list_page(

@@ -96,3 +96,15 @@ def test_invalid_filter_matches_nothing_and_names_the_field(client, world):
     body = response.content.decode()
     assert "R-0" not in body
     assert "Select a valid choice" in body
+
+
+def test_detail_query_count_does_not_grow_with_history(client, world, django_assert_max_num_queries):
+    r = seed(world, 1)[0]
+    client.force_login(world.va_staff)
+    client.get(f"/registrants/{r.pk}/")
+    with django_assert_max_num_queries(30) as before:
+        client.get(f"/registrants/{r.pk}/")
+    for n in range(6):
+        registrant_update(actor=world.va_staff, registrant=r, place_of_birth=f"City {n}")
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        client.get(f"/registrants/{r.pk}/")
