@@ -1,0 +1,3 @@
+"""Foreign models of the cases app."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Hits models of the cases app."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Travel models of the cases app."""
+
+__all__: list[str] = []
