@@ -1,0 +1,66 @@
+"""Identity matching: find the registrants behind a reported identity (white paper IV.B).
+
+The public interface used by the cases app (hits) and by ``manage.py screen``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import models
+
+
+class Decision(models.TextChoices):
+    MATCH = "match", "Match"
+    REVIEW = "review", "Review"
+    NO_MATCH = "no_match", "No match"
+
+
+@dataclass(frozen=True)
+class Document:
+    kind: str  # an IdentifierKind value: passport, visa, alien_number, ...
+    number: str
+    country: str = ""  # ISO 3166-1 alpha-2
+
+
+@dataclass
+class Subject:
+    """An identity as a screening system reported it."""
+
+    given_name: str = ""
+    middle_name: str = ""
+    surname: str = ""
+    date_of_birth: date | None = None
+    sex: str = ""
+    nationality: str = ""
+    documents: list[Document] = field(default_factory=list)
+
+
+@dataclass
+class Candidate:
+    registrant_id: int
+    score: float  # in [0, 1]
+    decision: str  # a Decision value
+    explanation: str  # one line: "surname: phonetic match ALI~ALY; DOB: day and month swapped; passport: exact"
+    fields: dict[str, str] = field(default_factory=dict)  # per-field explanation
+
+
+@dataclass
+class MatchResult:
+    decision: str  # the best candidate's decision, or no_match
+    candidates: list[Candidate] = field(default_factory=list)  # best first
+
+
+def match_subject(subject: Subject, *, exclude: Collection[int] = ()) -> MatchResult:
+    """Match one subject against every registrant; ``exclude`` holds registrant ids not to raise
+    (false matches already decided for this source record)."""
+    return match_subjects([subject], exclude=[exclude])[0]
+
+
+def match_subjects(
+    subjects: Sequence[Subject], *, exclude: Sequence[Collection[int]] | None = None
+) -> list[MatchResult]:
+    """Match many subjects at once (batched candidate retrieval and scoring)."""
+    raise NotImplementedError
