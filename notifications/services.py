@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 
-def publish_event(*, event_type: str, registrant: Any, actor: Any, source: Any = None, context: dict | None = None) -> list:
+def publish_event(
+    *, event_type: str, registrant: Any, actor: Any, source: Any = None, context: dict | None = None
+) -> list:
     """Route an event to its recipients and write one outbox notification per recipient.
 
     Call it inside the transaction that records the event, so that both commit or neither does.
     ``source`` is the record the event is about (travel notice, hit, case, foreign notice);
     ``context`` carries what routing needs beyond the registrant (e.g. ``{"countries": ["FR"]}``).
+    ``dedupe_key`` makes a repeated call (a deadline check run twice) write nothing new.
     Returns the notifications written.
     """
     return []
