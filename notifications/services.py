@@ -6,7 +6,13 @@ from typing import Any
 
 
 def publish_event(
-    *, event_type: str, registrant: Any, actor: Any, source: Any = None, context: dict | None = None
+    *,
+    event_type: str,
+    registrant: Any,
+    actor: Any,
+    source: Any = None,
+    context: dict | None = None,
+    dedupe_key: str = "",
 ) -> list:
     """Route an event to its recipients and write one outbox notification per recipient.
 
