@@ -128,6 +128,10 @@ def parse_aliases(value: str) -> list[dict[str, str]]:
     return aliases
 
 
+_SEXES = frozenset(Sex.values)
+_STATUSES = frozenset(RegistrationStatus.values)
+
+
 def parse_row(row: dict[str, Any], line: int) -> tuple[dict[str, Any], list[RowError]]:
     errors: list[RowError] = []
     data: dict[str, Any] = {}
@@ -144,11 +148,11 @@ def parse_row(row: dict[str, Any], line: int) -> tuple[dict[str, Any], list[RowE
     except ValueError as exc:
         errors.append(RowError(line, "date_of_birth", str(exc)))
     sex = _text(row, "sex").upper()[:1] or Sex.UNKNOWN
-    if sex not in Sex.values:
+    if sex not in _SEXES:
         errors.append(RowError(line, "sex", f"'{_text(row, 'sex')}' is not one of {', '.join(Sex.values)}."))
     data["sex"] = sex
     status = _text(row, "status").lower() or RegistrationStatus.COMPLIANT
-    if status not in RegistrationStatus.values:
+    if status not in _STATUSES:
         errors.append(RowError(line, "status", f"'{status}' is not one of {', '.join(RegistrationStatus.values)}."))
     data["status"] = status
     citizenship = [c.strip().upper() for c in _text(row, "citizenship").replace(";", ",").split(",") if c.strip()]
@@ -178,13 +182,14 @@ def _nested_changes(registrant: Registrant | None, data: dict[str, Any]) -> dict
         if registrant is None
         else [
             {"given_name": n.given_name, "middle_name": n.middle_name, "surname": n.surname}
-            for n in registrant.names.filter(kind=NameKind.ALIAS).order_by("id")
+            for n in sorted(registrant.names.all(), key=lambda n: n.pk)
+            if n.kind == NameKind.ALIAS
         ]
     )
     if data["aliases"] != existing_aliases:
         changes["aliases"] = data["aliases"]
 
-    identifiers = [] if registrant is None else list(registrant.identifiers.order_by("id"))
+    identifiers = [] if registrant is None else sorted(registrant.identifiers.all(), key=lambda i: i.pk)
     wanted = data["_identifiers"]
     rows = []
     touched = False
@@ -220,7 +225,7 @@ def _nested_changes(registrant: Registrant | None, data: dict[str, Any]) -> dict
 
     address = data["_address"]
     if address is not None:
-        addresses = [] if registrant is None else list(registrant.addresses.order_by("id"))
+        addresses = [] if registrant is None else sorted(registrant.addresses.all(), key=lambda a: a.pk)
         current = next((a for a in addresses if a.current and a.kind == AddressKind.RESIDENCE), None)
         same = current is not None and all(getattr(current, k) == v for k, v in address.items())
         if not same:
@@ -237,14 +242,34 @@ def _nested_changes(registrant: Registrant | None, data: dict[str, Any]) -> dict
     return changes
 
 
-def import_row(*, actor: Any, agency: Agency, data: dict[str, Any]) -> str:
+def _existing(agency: Agency, external_ids: list[str]) -> dict[str, Registrant]:
+    """The chunk's known registrants with the nested rows a comparison needs, in four queries."""
+    return {
+        r.external_id: r
+        for r in Registrant.objects.filter(registering_agency=agency, external_id__in=external_ids).prefetch_related(
+            "names", "identifiers", "addresses"
+        )
+    }
+
+
+def _row_changes(registrant: Registrant | None, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(record fields, nested lists) the row would write; both empty for an unchanged row."""
     record = {k: v for k, v in data.items() if not k.startswith("_") and k != "aliases"}
-    registrant = Registrant.objects.filter(registering_agency=agency, external_id=data["external_id"]).first()
     nested = _nested_changes(registrant, data)
     if registrant is None:
-        registrant_create(actor=actor, registering_agency=agency, **record, **nested)
+        return record, nested
+    return {k: v for k, v in record.items() if getattr(registrant, k) != v}, nested
+
+
+def import_row(*, actor: Any, agency: Agency, data: dict[str, Any], registrant: Registrant | None = None) -> str:
+    """One row through the services. ``registrant`` is the known record when the caller has
+    already fetched it (with its names, identifiers and addresses prefetched)."""
+    if registrant is None:
+        registrant = _existing(agency, [data["external_id"]]).get(data["external_id"])
+    changed, nested = _row_changes(registrant, data)
+    if registrant is None:
+        registrant_create(actor=actor, registering_agency=agency, **changed, **nested)
         return "created"
-    changed = {k: v for k, v in record.items() if getattr(registrant, k) != v}
     if not changed and not nested:
         return "unchanged"
     registrant_update(actor=actor, registrant=registrant, **changed, **nested)
@@ -260,12 +285,21 @@ def _reject(result: ImportResult, line: int, exc: ValidationError) -> None:
     result.errors.extend(RowError(line, f, " ".join(m)) for f, m in details.items())
 
 
-def _one_by_one(chunk: list[tuple[int, dict]], *, agency: Agency, actor: Any, result: ImportResult) -> None:
-    """The careful path: each row through the services in its own savepoint."""
+def _one_by_one(
+    chunk: list[tuple[int, dict]], *, agency: Agency, actor: Any, result: ImportResult, prefetch: bool = False
+) -> None:
+    """The careful path: each row through the services in its own savepoint. With ``prefetch``
+    the known records are read for the whole chunk first (a re-import of an unchanged file then
+    costs a few queries per chunk, not per row); a second row for the same person reads afresh."""
+    known = _existing(agency, [d["external_id"] for _, d in chunk]) if prefetch else {}
     for line, data in chunk:
+        registrant = known.pop(data["external_id"], None)
+        if registrant is not None and _row_changes(registrant, data) == ({}, {}):
+            result.unchanged += 1  # nothing to write: no savepoint
+            continue
         try:
             with transaction.atomic():
-                outcome = import_row(actor=actor, agency=agency, data=data)
+                outcome = import_row(actor=actor, agency=agency, data=data, registrant=registrant)
             setattr(result, outcome, getattr(result, outcome) + 1)
         except ValidationError as exc:
             _reject(result, line, exc)
@@ -274,9 +308,10 @@ def _one_by_one(chunk: list[tuple[int, dict]], *, agency: Agency, actor: Any, re
 def _bulk_create_new(chunk: list[tuple[int, dict]], *, agency: Agency, actor: Any, result: ImportResult) -> None:
     """The fast path for rows new to the registry: validate in memory, then insert the records,
     names, birth dates, identifiers and addresses in a few statements, each with its history
-    rows (simple-history's bulk_create_with_history). Rows that fail validation are rejected
-    one by one; if the batch insert itself fails, the chunk falls back to the careful path."""
-    from simple_history.utils import bulk_create_with_history
+    rows (``rsoits.bulk``: PostgreSQL COPY, or simple-history's bulk_create_with_history). Rows
+    that fail validation are rejected one by one; if the batch insert itself fails, the chunk
+    falls back to the careful path."""
+    from rsoits.bulk import bulk_insert_with_history
 
     from .models import Address, Identifier, RegistrantBirthDate, RegistrantName
 
@@ -306,7 +341,7 @@ def _bulk_create_new(chunk: list[tuple[int, dict]], *, agency: Agency, actor: An
         return
     try:
         with transaction.atomic():
-            created = bulk_create_with_history([r for _, _, r in ready], Registrant, default_user=actor)
+            created = bulk_insert_with_history([r for _, _, r in ready], Registrant, actor=actor)
             names, dobs, idents, addresses = [], [], [], []
             for (_, data, _), registrant in zip(ready, created, strict=True):
                 for kind, source in [(NameKind.PRIMARY, data)] + [(NameKind.ALIAS, a) for a in data["aliases"]]:
@@ -348,7 +383,7 @@ def _bulk_create_new(chunk: list[tuple[int, dict]], *, agency: Agency, actor: An
                 (Address, addresses),
             ):
                 if objs:
-                    bulk_create_with_history(objs, model, default_user=actor)
+                    bulk_insert_with_history(objs, model, actor=actor)
     except Exception:
         _one_by_one([(line, data) for line, data, _ in ready], agency=agency, actor=actor, result=result)
         return
@@ -370,7 +405,7 @@ def _import_chunk(chunk: list[tuple[int, dict]], *, agency: Agency, actor: Any, 
             new.append((line, data))
             seen.add(data["external_id"])
     _bulk_create_new(new, agency=agency, actor=actor, result=result)
-    _one_by_one(known, agency=agency, actor=actor, result=result)
+    _one_by_one(known, agency=agency, actor=actor, result=result, prefetch=True)
 
 
 def import_registrants(

@@ -106,3 +106,13 @@ def test_batch_path_writes_history_and_keys_and_rejects_duplicates(world):
     primary = RegistrantName.objects.get(registrant__external_id="VA-2", kind="primary")
     assert primary.norm_surname == "SMITH"
     assert primary.surname_phonetic
+
+
+def test_reimport_of_an_unchanged_file_costs_a_few_queries_per_chunk(world, django_assert_max_num_queries):
+    lines = [
+        f"VA-{n},Ann,,Lee{n},1980-01-02,F,,US,{n} Main St,Richmond,VA,23219,US,,VA9{n:03d},,,,,1" for n in range(40)
+    ]
+    run(world, csv_bytes(*lines), actor=world.va_staff)
+    with django_assert_max_num_queries(8):
+        result = run(world, csv_bytes(*lines), actor=world.va_staff)
+    assert (result.created, result.updated, result.unchanged, result.rejected) == (0, 0, 40, 0)

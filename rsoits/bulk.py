@@ -1,0 +1,105 @@
+"""Fast inserts of many new rows with their history rows.
+
+On PostgreSQL the rows and their history rows are streamed with ``COPY`` (psycopg 3): primary
+keys are reserved from the table's sequence in one statement, so child rows can point at their
+parents before anything is written, and no model instance is compiled into an ``INSERT``. On any
+other database (the embedded SQLite default) it is simple-history's ``bulk_create_with_history``.
+Either way every row gets its "created" history row naming the acting user, as a service write does.
+
+Callers validate first (``full_clean``); database constraints still guard uniqueness, and a
+violation raises, so run it inside ``transaction.atomic()`` and fall back to the careful path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connections, models, router
+from django.utils import timezone
+
+
+def _rows(objs: Sequence[models.Model], fields: list[models.Field], fixed: dict[str, Any] | None = None) -> list[tuple]:
+    """COPY rows: attribute values as they are (psycopg adapts them), JSON wrapped as jsonb."""
+    from psycopg.types.json import Jsonb
+
+    fixed = fixed or {}
+    getters = []
+    for field in fields:
+        if field.attname in fixed:
+            getters.append((field.attname, "fixed"))
+        elif isinstance(field, models.JSONField):
+            getters.append((field.attname, "json"))
+        else:
+            getters.append((field.attname, ""))
+    rows = []
+    for obj in objs:
+        values = obj.__dict__
+        row = []
+        for attname, how in getters:
+            if how == "fixed":
+                row.append(fixed[attname])
+            elif how == "json":
+                value = values[attname]
+                row.append(None if value is None else Jsonb(value))
+            else:
+                row.append(values[attname])
+        rows.append(tuple(row))
+    return rows
+
+
+def _copy(cursor: Any, table: str, columns: list[str], rows: list[tuple]) -> None:
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    with cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def bulk_insert_with_history(objs: Sequence[models.Model], model: type[models.Model], *, actor: Any = None) -> list:
+    """Insert ``objs`` (new, unsaved instances of ``model``) and one "+" history row each; the
+    instances come back with their primary keys set."""
+    objs = list(objs)
+    if not objs:
+        return objs
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        from simple_history.utils import bulk_create_with_history
+
+        return bulk_create_with_history(objs, model, default_user=actor)
+
+    now = timezone.now()
+    opts = model._meta
+    for obj in objs:
+        for field in opts.concrete_fields:
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                setattr(obj, field.attname, now)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        raw = cursor.cursor  # the psycopg cursor, for COPY; errors surface as Django's (IntegrityError)
+        raw.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [opts.db_table, opts.pk.column, len(objs)],
+        )
+        for obj, (pk,) in zip(objs, raw.fetchall(), strict=True):
+            obj.pk = pk
+        fields = list(opts.concrete_fields)
+        _copy(raw, opts.db_table, [f.column for f in fields], _rows(objs, fields))
+
+        history = model.history.model  # type: ignore[attr-defined]
+        fixed = {
+            "history_date": now,
+            "history_type": "+",
+            "history_change_reason": None,
+            "history_user_id": getattr(actor, "pk", None),
+        }
+        hfields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
+        _copy(
+            raw,
+            history._meta.db_table,
+            [f.column for f in hfields],
+            _rows(objs, hfields, fixed),
+        )
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = alias
+    return objs
