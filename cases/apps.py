@@ -3,3 +3,12 @@ from django.apps import AppConfig
 
 class CasesConfig(AppConfig):
     name = "cases"
+
+    def ready(self) -> None:
+        from rsoits.management.commands.seed_demo import seed_steps
+
+        from .demo import seed_dod
+
+        for step in (seed_dod,):
+            if step not in seed_steps:
+                seed_steps.append(step)

@@ -34,3 +34,4 @@ class EventType(models.TextChoices):
     # DoD (DTM 15-003 attachment 3)
     FOREIGN_CONVICTED_IN_DOD = "foreign_convicted_in_dod", "Foreign-convicted person found in DoD population"
     UCMJ_SEPARATION = "ucmj_separation", "UCMJ conviction, separation or release"
+    MONITORING_CHECK_OVERDUE = "monitoring_check_overdue", "Installation monitoring check overdue"

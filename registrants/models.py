@@ -20,7 +20,7 @@ from .keys import normalise_identifier, normalise_name, nysiis, phonetic
 
 class RegistrantQuerySet(RestrictedQuerySet):
     """Who sees a registrant: the registering SORA; NSOTC (national scope); an installation LEA
-    for registrants affiliated with its installation (DTM 15-003 att. 3, 3.c); anyone the
+    for registrants who live or work on its installation (DTM 15-003 att. 3, 3.c); anyone the
     record was shared with through django-guardian (USNCB, once a case is forwarded to it)."""
 
     guardian_shared = True
@@ -32,7 +32,10 @@ class RegistrantQuerySet(RestrictedQuerySet):
         if principal.sora_agency_ids:
             condition = Q(registering_agency_id__in=principal.sora_agency_ids)
         if action == "view" and principal.installation_ids:
-            lea = Q(installation_id__in=principal.installation_ids)
+            # DTM 15-003 att. 3, 3.c: the installation LEA deals with RSOs who live or work on it.
+            lea = Q(installation_id__in=principal.installation_ids) & (
+                Q(lives_on_installation=True) | Q(works_on_installation=True)
+            )
             condition = lea if condition == NOTHING else condition | lea
         return condition
 

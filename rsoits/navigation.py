@@ -41,6 +41,10 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Hits", "hit_list", frozenset(Role.nsotc_roles())),
     NavItem("Cases", "case_list", frozenset({*Role.nsotc_roles(), Role.USNCB_OFFICER, *Role.sora_roles()})),
     NavItem("Foreign notices", "foreignnotice_list", frozenset({Role.USNCB_OFFICER, *Role.nsotc_roles()})),
+    NavItem("Monitoring", "monitoring_list", frozenset({Role.INSTALLATION_LEA})),
+    NavItem(
+        "Separations", "separation_list", frozenset({Role.INSTALLATION_LEA, *Role.sora_roles(), *Role.nsotc_roles()})
+    ),
     NavItem("Inbox", "notification_inbox", _ALL_WORK | {Role.COMPONENT_HR, Role.AGENCY_ADMIN}),
     NavItem("Agencies", "agency_list", frozenset({Role.SYSTEM_ADMIN, Role.AGENCY_ADMIN})),
     NavItem("Installations", "installation_list", frozenset({Role.SYSTEM_ADMIN, Role.INSTALLATION_LEA})),

@@ -308,3 +308,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- DoD installation monitoring (DTM 15-003 att. 3, 3.d) -----------------------------------
+# A check overdue by this many days is escalated (the queue shows it as overdue from day one).
+MONITORING_ESCALATE_AFTER_DAYS = env.int("MONITORING_ESCALATE_AFTER_DAYS", default=7)

@@ -30,9 +30,15 @@ def test_scoping_per_role(world):
     va = make(world)
     md = make(world, world.md, external_id="R-2")
     on_base = make(world, world.md, external_id="R-3", installation=world.installation, works_on_installation=True)
+    # assigned to the installation but neither living nor working on it: not the LEA's to see
+    make(world, world.md, external_id="R-4", installation=world.installation)
     assert set(Registrant.objects.visible_to(world.va_staff)) == {va}
-    assert set(Registrant.objects.visible_to(world.md_staff)) == {md, on_base}
-    assert set(Registrant.objects.visible_to(world.analyst)) == {va, md, on_base}
+    assert set(Registrant.objects.visible_to(world.md_staff)) - {md, on_base} == {
+        Registrant.objects.get(external_id="R-4")
+    }
+    assert set(Registrant.objects.visible_to(world.analyst).values_list("external_id", flat=True)) == {
+        "R-1", "R-2", "R-3", "R-4"
+    }  # fmt: skip
     assert set(Registrant.objects.visible_to(world.lea_officer)) == {on_base}
     for nobody in (world.usncb_officer, world.sysadmin, world.va_admin, AnonymousUser()):
         assert not Registrant.objects.visible_to(nobody).exists()
