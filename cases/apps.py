@@ -7,7 +7,7 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from rsoits.management.commands.seed_demo import seed_steps
 
-        from .demo import seed_dod
+        from .demo_dod import seed_dod
 
         for step in (seed_dod,):
             if step not in seed_steps:
