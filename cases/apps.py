@@ -6,9 +6,29 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from rsoits.management.commands.seed_demo import seed_steps
+        from rsoits.registry import register_timeline_provider
 
+        from .demo import seed_travel_and_cases
         from .demo_dod import seed_dod
+        from .selectors import registrant_travel_timeline
 
-        for step in (seed_dod,):
+        register_timeline_provider(registrant_travel_timeline)
+        for step in (seed_travel_and_cases, seed_dod):
             if step not in seed_steps:
                 seed_steps.append(step)
+        self._ready_foreign()
+
+    def _ready_foreign(self) -> None:
+        """USNCB's records and passport actions: the home-page panels and their demo data."""
+        from rsoits.management.commands.seed_demo import seed_steps
+        from rsoits.registry import register_home_panel, register_timeline_provider
+
+        from .dashboard import PROVIDERS
+        from .demo_foreign import seed_foreign_and_passport
+        from .selectors_foreign import registrant_foreign_timeline
+
+        for provider in PROVIDERS:
+            register_home_panel(provider)
+        register_timeline_provider(registrant_foreign_timeline)
+        if seed_foreign_and_passport not in seed_steps:
+            seed_steps.append(seed_foreign_and_passport)

@@ -1,5 +1,9 @@
-"""Scheduled checks of the cases app (Celery beat). Tasks take ids or nothing, call one
-service, and are idempotent: running a check twice tells nobody twice (dedupe keys)."""
+"""Deadline checks of travel notices, cases and DoD monitoring (DESIGN.md "Time rules"), run
+by Celery beat.
+
+Each check selects what is due and publishes one event per record with a ``dedupe_key``, so a
+check that runs twice (a retry, a second beat) tells nobody anything twice. The selections are
+plain functions of the day, so they are tested at their edges."""
 
 from __future__ import annotations
 
@@ -8,12 +12,105 @@ from datetime import date, timedelta
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from notifications.choices import EventType
 from notifications.services import publish_event
 
-from .models.dod import InstallationMonitoring
+from .choices import CaseStatus, TravelNoticeStatus
+from .models import Case, InstallationMonitoring, TravelNotice
+from .services.travel import late_dedupe_key
+
+
+def late_notices_due(today: date | None = None) -> QuerySet[TravelNotice]:
+    """Submitted late notices whose trip has not started yet (the late flag is still useful)."""
+    today = today or timezone.localdate()
+    return TravelNotice.objects.filter(
+        status__in=TravelNoticeStatus.live(), is_late=True, departure_date__gte=today
+    ).select_related("registrant")
+
+
+def vetting_due(today: date | None = None) -> QuerySet[Case]:
+    """Cases still being vetted whose departure is ``CASES_VETTING_ESCALATE_DAYS`` days away or
+    closer (or already past): vetting must finish before departure."""
+    today = today or timezone.localdate()
+    horizon = today + timedelta(days=settings.CASES_VETTING_ESCALATE_DAYS)
+    return Case.objects.filter(
+        status__in=CaseStatus.active(), travel_notice__departure_date__lte=horizon
+    ).select_related("registrant", "travel_notice")
+
+
+def returns_overdue(today: date | None = None) -> QuerySet[TravelNotice]:
+    """Notices whose return date is ``CASES_RETURN_GRACE_DAYS`` days past with no return recorded."""
+    today = today or timezone.localdate()
+    cutoff = today - timedelta(days=settings.CASES_RETURN_GRACE_DAYS)
+    return TravelNotice.objects.filter(
+        status__in=TravelNoticeStatus.live(), return_outcome="", return_date__isnull=False, return_date__lte=cutoff
+    ).select_related("registrant")
+
+
+@shared_task
+def check_late_notices_task() -> int:
+    sent = 0
+    for notice in late_notices_due():
+        with transaction.atomic():
+            sent += bool(
+                publish_event(
+                    event_type=EventType.TRAVEL_NOTICE_LATE,
+                    registrant=notice.registrant,
+                    actor=None,
+                    source=notice,
+                    context={"countries": notice.countries(), "days_of_notice": notice.days_of_notice},
+                    dedupe_key=late_dedupe_key(notice),
+                )
+            )
+    return sent
+
+
+@shared_task
+def check_vetting_due_task() -> int:
+    """Escalate to the NSOTC supervisor (DESIGN.md: escalate as departure nears, case still open)."""
+    sent = 0
+    for case in vetting_due():
+        departure = case.travel_notice.departure_date
+        with transaction.atomic():
+            sent += bool(
+                publish_event(
+                    event_type=EventType.VETTING_DUE,
+                    registrant=case.registrant,
+                    actor=None,
+                    source=case,
+                    context={
+                        "countries": case.travel_notice.countries(),
+                        "departure_date": departure.isoformat(),
+                        "escalate_to": "nsotc_supervisor",
+                        "assignee": case.assignee_id,
+                    },
+                    # A new departure date (an amendment) is a new deadline, escalated again.
+                    dedupe_key=f"vetting_due:{case.pk}:{departure.isoformat()}",
+                )
+            )
+    return sent
+
+
+@shared_task
+def check_returns_overdue_task() -> int:
+    """Remind the SORA to confirm the return or record a stay abroad."""
+    sent = 0
+    for notice in returns_overdue():
+        with transaction.atomic():
+            sent += bool(
+                publish_event(
+                    event_type=EventType.RETURN_OVERDUE,
+                    registrant=notice.registrant,
+                    actor=None,
+                    source=notice,
+                    context={"countries": notice.countries(), "return_date": notice.return_date.isoformat()},
+                    dedupe_key=f"return_overdue:{notice.pk}:{notice.return_date.isoformat()}",
+                )
+            )
+    return sent
 
 
 def monitoring_checks_to_escalate(today: date):

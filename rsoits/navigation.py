@@ -37,10 +37,20 @@ _ALL_WORK = frozenset(
 NAV_ITEMS: list[NavItem] = [
     NavItem("Home", "home", frozenset(Role.values)),
     NavItem("Registrants", "registrant_list", _ALL_WORK | {Role.COMPONENT_HR}),
-    NavItem("Travel notices", "travelnotice_list", frozenset({*Role.sora_roles(), *Role.nsotc_roles()})),
+    NavItem(
+        "Travel notices",
+        "travelnotice_list",
+        frozenset({*Role.sora_roles(), *Role.nsotc_roles(), Role.USNCB_OFFICER, Role.INSTALLATION_LEA}),
+    ),
     NavItem("Hits", "hit_list", frozenset(Role.nsotc_roles())),
-    NavItem("Cases", "case_list", frozenset({*Role.nsotc_roles(), Role.USNCB_OFFICER, *Role.sora_roles()})),
+    NavItem(
+        "Cases",
+        "case_list",
+        frozenset({*Role.nsotc_roles(), Role.USNCB_OFFICER, *Role.sora_roles(), Role.INSTALLATION_LEA}),
+    ),
     NavItem("Foreign notices", "foreignnotice_list", frozenset({Role.USNCB_OFFICER, *Role.nsotc_roles()})),
+    NavItem("Inbound notices", "inboundnotice_list", frozenset({Role.USNCB_OFFICER, *Role.nsotc_roles()})),
+    NavItem("Passport actions", "passportaction_list", frozenset({*Role.sora_roles(), *Role.nsotc_roles()})),
     NavItem("Monitoring", "monitoring_list", frozenset({Role.INSTALLATION_LEA})),
     NavItem(
         "Separations", "separation_list", frozenset({Role.INSTALLATION_LEA, *Role.sora_roles(), *Role.nsotc_roles()})

@@ -36,3 +36,34 @@ def register_timeline_provider(provider: TimelineProvider) -> TimelineProvider:
 
 def timeline_providers() -> list[TimelineProvider]:
     return list(_timeline_providers)
+
+
+# --- home-page panels --------------------------------------------------------------------
+# Each role's home page shows queues and charts of the domain apps; core knows only that a
+# provider returns a panel (or nothing) for the signed-in user's request.
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    title: str
+    template: str  # rendered with ``panel`` in its context
+    context: dict[str, Any]
+    order: int = 100  # lower comes first
+    charts: bool = False  # the page loads the chart script when any panel has charts
+
+
+HomePanelProvider = Callable[[Any], "HomePanel | None"]  # (request) -> panel, or None if not for this user
+
+_home_panel_providers: list[HomePanelProvider] = []
+
+
+def register_home_panel(provider: HomePanelProvider) -> HomePanelProvider:
+    if provider not in _home_panel_providers:
+        _home_panel_providers.append(provider)
+    return provider
+
+
+def home_panels(request: Any) -> list[HomePanel]:
+    """The panels every registered provider offers for ``request``, in display order."""
+    panels = [panel for provider in _home_panel_providers if (panel := provider(request)) is not None]
+    return sorted(panels, key=lambda panel: panel.order)

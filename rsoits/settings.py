@@ -291,6 +291,16 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "rsoits.choices.Role",
         "IdentifierKindEnum": "registrants.choices.IdentifierKind",
         "AddressKindEnum": "registrants.choices.AddressKind",
+        "ForeignNoticeStatusEnum": "cases.choices_foreign.ForeignNoticeStatus",
+        "PassportActionStatusEnum": "cases.choices_foreign.PassportActionStatus",
+        "PassportActionKindEnum": "cases.choices_foreign.PassportActionKind",
+        "PassportLegalBasisEnum": "cases.choices_foreign.PassportLegalBasis",
+        "TravelNoticeStatusEnum": "cases.choices.TravelNoticeStatus",
+        "TravelPurposeEnum": "cases.choices.TravelPurpose",
+        "ReturnOutcomeEnum": "cases.choices.ReturnOutcome",
+        "CaseStatusEnum": "cases.choices.CaseStatus",
+        "CaseDispositionEnum": "cases.choices.CaseDisposition",
+        "CasePriorityEnum": "cases.choices.CasePriority",
     },
 }
 
@@ -300,6 +310,21 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 DJANGO_TABLES2_TEMPLATE = "django_tables2/uswds.html"
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # no anonymous guardian user: anonymous users see nothing
+
+# --- travel notices and cases (DESIGN.md "Time rules") ------------------------------------
+# Days before departure at which a case still being vetted is escalated to the NSOTC supervisor.
+CASES_VETTING_ESCALATE_DAYS = env.int("CASES_VETTING_ESCALATE_DAYS", default=3)
+# Days after the return date before an unconfirmed return is reported to the SORA.
+CASES_RETURN_GRACE_DAYS = env.int("CASES_RETURN_GRACE_DAYS", default=3)
+# Days before departure within which a case counts as "due soon" in the NSOTC queues.
+CASES_DUE_SOON_DAYS = env.int("CASES_DUE_SOON_DAYS", default=3)
+# Case due date: this many days before departure (vetting must finish before the trip).
+CASES_DUE_DAYS_BEFORE_DEPARTURE = env.int("CASES_DUE_DAYS_BEFORE_DEPARTURE", default=2)
+# A departure this close raises a case's priority; a case opened by a hit is due this many days on.
+CASES_PRIORITY_NEAR_DAYS = env.int("CASES_PRIORITY_NEAR_DAYS", default=14)
+CASES_HIT_DUE_DAYS = env.int("CASES_HIT_DUE_DAYS", default=2)
+CASE_ATTACHMENT_MAX_BYTES = env.int("CASE_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+CASE_ATTACHMENT_CONTENT_TYPES = ["application/pdf", "image/jpeg", "image/png", "image/tiff", "text/plain"]
 
 LOGGING = {
     "version": 1,

@@ -42,7 +42,15 @@ def home(request: HttpRequest) -> HttpResponse:
         if candidate in principal.roles:
             template, role = candidate_template, candidate
             break
-    return render(request, template, {"home_role": Role(role).label if role else None})
+    from .registry import home_panels
+
+    panels = home_panels(request) if role else []
+    context = {
+        "home_role": Role(role).label if role else None,
+        "home_panels": panels,
+        "home_charts": any(panel.charts for panel in panels),
+    }
+    return render(request, template, context)
 
 
 @never_cache

@@ -1,3 +1,76 @@
-"""Writes of the cases app, one module per area; import from here."""
+"""Writes of the cases app, re-exported for callers (foreign notices and passport actions are
+imported from their modules)."""
 
-from .dod import *  # noqa: F403
+from .cases import (
+    TRANSITION_TABLE,
+    TRANSITIONS,
+    Transition,
+    case_add_attachment,
+    case_add_note,
+    case_assign,
+    case_bulk_assign,
+    case_close_for_notice,
+    case_due_date_for,
+    case_forward,
+    case_open_for_hit,
+    case_open_for_notice,
+    case_priority_for,
+    case_refresh_from_notice,
+    case_transition,
+    case_update_checklist,
+    nsotc_assignees,
+    transitions_from,
+)
+from .dod import (
+    monitoring_check_log,
+    monitoring_end,
+    monitoring_start,
+    monitoring_update,
+    separation_acknowledge,
+    separation_file,
+)
+from .travel import (
+    NOTICE_TRANSITIONS,
+    late_dedupe_key,
+    travel_notice_amend,
+    travel_notice_cancel,
+    travel_notice_create,
+    travel_notice_record_return,
+    travel_notice_submit,
+    travel_notice_update,
+)
+
+__all__ = [
+    "NOTICE_TRANSITIONS",
+    "TRANSITIONS",
+    "TRANSITION_TABLE",
+    "Transition",
+    "case_add_attachment",
+    "case_add_note",
+    "case_assign",
+    "case_bulk_assign",
+    "case_close_for_notice",
+    "case_due_date_for",
+    "case_forward",
+    "case_open_for_hit",
+    "case_open_for_notice",
+    "case_priority_for",
+    "case_refresh_from_notice",
+    "case_transition",
+    "case_update_checklist",
+    "late_dedupe_key",
+    "monitoring_check_log",
+    "monitoring_end",
+    "monitoring_start",
+    "monitoring_update",
+    "nsotc_assignees",
+    "separation_acknowledge",
+    "separation_file",
+    "transitions_from",
+    "travel_notice_amend",
+    "travel_notice_cancel",
+    "travel_notice_create",
+    "travel_notice_record_return",
+    "travel_notice_submit",
+    "travel_notice_update",
+]

@@ -1,0 +1,31 @@
+"""The home-page charts draw in a real browser under the content security policy, beside their
+data tables, and the page has no serious accessibility violations."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_signin_journeys import _serious_violations, demo, sign_in  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.mark.parametrize("username", ["nsotc_analyst", "usncb_officer", "va_staff"])
+def test_charts_draw_without_script_errors(page, demo, username):  # noqa: F811
+    errors: list[str] = []
+    # (the browser's own request for /favicon.ico is not the page's doing)
+    page.on(
+        "console",
+        lambda m: errors.append(m.text) if m.type == "error" and "favicon" not in m.location.get("url", "") else None,
+    )
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(page, username)
+    expect(page).to_have_url(re.compile(r"/home/$"))
+    expect(page.get_by_test_id("home-queues")).to_be_visible()
+    for chart in ("chart-per-month", "chart-median-days", "chart-late-share", "chart-countries"):
+        drawn = page.evaluate(f"() => !!(window.Chart && window.Chart.getChart('{chart}'))")
+        assert drawn, chart
+    expect(page.get_by_test_id("chart-countries-table")).to_be_visible()
+    assert errors == []
+    assert _serious_violations(page) == []
