@@ -35,3 +35,54 @@ class EventType(models.TextChoices):
     FOREIGN_CONVICTED_IN_DOD = "foreign_convicted_in_dod", "Foreign-convicted person found in DoD population"
     UCMJ_SEPARATION = "ucmj_separation", "UCMJ conviction, separation or release"
     MONITORING_CHECK_OVERDUE = "monitoring_check_overdue", "Installation monitoring check overdue"
+
+
+class RecipientRole(models.TextChoices):
+    """Who an event is routed to, resolved per event from the registrant and the event's context
+    (white paper VI.3-VI.5; DTM 15-003 attachment 3, 1.c and 2)."""
+
+    WARRANT_AGENCY = "warrant_agency", "Warrant-issuing agency"
+    REGISTERING_SORA = "registering_sora", "Registering SORA"
+    RESIDENCE_REGISTRY = "residence_registry", "State registry of residence"
+    NSOTC = "nsotc", "NSOTC"
+    NSOTC_SUPERVISORS = "nsotc_supervisors", "NSOTC supervisors"
+    USNCB = "usncb", "USNCB (INTERPOL Washington)"
+    DESTINATION_NCB = "destination_ncb", "Destination country's NCB"
+    INSTALLATION_LEA = "installation_lea", "Installation law enforcement"
+    MCIO = "mcio", "MCIO of the person's component"
+    COMPONENT_HR = "component_hr", "Component HR (name only)"
+    NGB_PROVOST_MARSHAL = "ngb_pm", "NGB Provost Marshal (Guard members)"
+    MEPCOM = "mepcom", "MEPCOM (name-only red flag)"
+    PASSPORT_SERVICES = "passport_services", "State CA Passport Services"
+    ESCALATION_SUPERVISORS = "escalation_supervisors", "Supervisors of the agency that did not acknowledge"
+
+
+class Channel(models.TextChoices):
+    INBOX = "inbox", "In-app inbox"
+    EMAIL = "email", "E-mail"
+    WEBHOOK = "webhook", "Signed webhook"
+
+
+class Priority(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+    @classmethod
+    def rank(cls, value: str) -> int:
+        return {cls.URGENT: 0, cls.HIGH: 1, cls.ROUTINE: 2}.get(value, 3)
+
+
+class ContentLevel(models.TextChoices):
+    """How much a message carries (minimum-necessary rule, DTM 15-003 attachment 3, 2.g)."""
+
+    LINK = "link", "A link into RSOITS only"
+    NAME_ONLY = "name_only", "The person's name only (management information)"
+    FULL = "full", "Event details (secure channel)"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"

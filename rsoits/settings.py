@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -139,6 +140,45 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
+# A worker that loses the broker cancels its running late-acknowledged tasks (Celery's
+# recommended setting); they are delivered again, and delivery checks its row under lock first.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+
+# --- notifications: outbox relay, delivery, deadlines ----------------------------------------
+# Links in messages point here (the message carries a link, not the record).
+SITE_URL = env("SITE_URL", default="http://localhost:8000")
+NOTIFICATIONS_RELAY_BATCH = env.int("NOTIFICATIONS_RELAY_BATCH", default=500)
+NOTIFICATIONS_RELAY_MAX_BATCHES = env.int("NOTIFICATIONS_RELAY_MAX_BATCHES", default=20)
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env.int("NOTIFICATIONS_RETRY_MAX_SECONDS", default=3600)
+# A claimed delivery not finished after this long is re-enqueued by the sweep. It is well
+# above the task time limit, so a task still running is never doubled.
+NOTIFICATIONS_STALL_SECONDS = env.int("NOTIFICATIONS_STALL_SECONDS", default=600)
+NOTIFICATIONS_TASK_TIME_LIMIT = 120
+NOTIFICATIONS_TASK_SOFT_TIME_LIMIT = 90
+NOTIFICATIONS_HTTP_TIMEOUT = env.float("NOTIFICATIONS_HTTP_TIMEOUT", default=10.0)
+# An inbox notification not acknowledged within this is escalated (DESIGN.md "Time rules").
+NOTIFICATIONS_ACK_DEADLINE = timedelta(hours=env.float("NOTIFICATIONS_ACK_DEADLINE_HOURS", default=24))
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < NOTIFICATIONS_TASK_TIME_LIMIT * 10:
+    raise ImproperlyConfigured("Task time limits must stay well inside the Redis visibility timeout.")
+
+# Beat entries (django-celery-beat's DatabaseScheduler loads them into its tables at start).
+# Deadline checks are registered by name in notifications.deadlines (and by the cases app).
+CELERY_BEAT_SCHEDULE = {
+    "notifications-relay": {"task": "notifications.relay", "schedule": 15.0},
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": 120.0},
+    "deadline-notifications-unacknowledged": {
+        "task": "notifications.deadline_check",
+        "schedule": 900.0,
+        "args": ("notifications.unacknowledged",),
+    },
+    # Travel notices and cases (DESIGN.md "Time rules"), DoD monitoring (DTM 15-003 att. 3, 3.d).
+    "deadline-late-notices": {"task": "cases.tasks.check_late_notices_task", "schedule": 900.0},
+    "deadline-vetting-due": {"task": "cases.tasks.check_vetting_due_task", "schedule": 900.0},
+    "deadline-returns-overdue": {"task": "cases.tasks.check_returns_overdue_task", "schedule": 3600.0},
+    "deadline-monitoring-checks": {"task": "cases.escalate_overdue_monitoring_checks", "schedule": 3600.0},
+}
 
 # --- auth, sign-in (FBI CJIS Security Policy v5.9.5, 5.5.3 / 5.5.5 / 5.6.2) ----------------
 AUTHENTICATION_BACKENDS = [
@@ -244,6 +284,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- email ------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="rsoits@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -301,6 +342,11 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "cases.choices.CaseStatus",
         "CaseDispositionEnum": "cases.choices.CaseDisposition",
         "CasePriorityEnum": "cases.choices.CasePriority",
+        "NotificationChannelEnum": "notifications.choices.Channel",
+        "NotificationEventTypeEnum": "notifications.choices.EventType",
+        "NotificationRecipientRoleEnum": "notifications.choices.RecipientRole",
+        "NotificationPriorityEnum": "notifications.choices.Priority",
+        "NotificationStatusEnum": "notifications.choices.NotificationStatus",
     },
 }
 
