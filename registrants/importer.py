@@ -24,6 +24,7 @@ from rsoits.models import Agency
 
 from .choices import AddressKind, IdentifierKind, NameKind, RegistrationStatus, Sex
 from .keys import normalise_identifier
+from .matching.index import refresh_match_keys
 from .models import Registrant
 from .services import registrant_create, registrant_update
 
@@ -349,6 +350,7 @@ def _bulk_create_new(chunk: list[tuple[int, dict]], *, agency: Agency, actor: An
             ):
                 if objs:
                     bulk_create_with_history(objs, model, default_user=actor)
+            refresh_match_keys([r.pk for r in created])
     except Exception:
         _one_by_one([(line, data) for line, data, _ in ready], agency=agency, actor=actor, result=result)
         return
