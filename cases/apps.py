@@ -10,10 +10,13 @@ class CasesConfig(AppConfig):
 
         from .demo import seed_travel_and_cases
         from .demo_dod import seed_dod
+        from .demo_hits import seed_hits
         from .selectors import registrant_travel_timeline
+        from .selectors_hits import hit_timeline_entries
 
         register_timeline_provider(registrant_travel_timeline)
-        for step in (seed_travel_and_cases, seed_dod):
+        register_timeline_provider(hit_timeline_entries)  # hits confirmed against the registrant
+        for step in (seed_hits, seed_travel_and_cases, seed_dod):
             if step not in seed_steps:
                 seed_steps.append(step)
         self._ready_foreign()

@@ -3,10 +3,18 @@ from django.urls import path
 from .views import cases as case_views
 from .views import dod
 from .views import foreign as foreign_views
+from .views import hits as hit_views
 from .views import passport as passport_views
 from .views import travel as travel_views
 
 urlpatterns: list = [
+    path("hits/", hit_views.hit_list, name="hit_list"),
+    path("hits/queue/", hit_views.hit_queue, name="hit_queue"),
+    path("hits/new/", hit_views.hit_create, name="hit_create"),
+    path("hits/import/", hit_views.hit_import, name="hit_import"),
+    path("hits/<int:pk>/", hit_views.hit_detail, name="hit_detail"),
+    path("hits/<int:pk>/decide/", hit_views.hit_decide, name="hit_decide"),
+    path("hits/<int:pk>/rematch/", hit_views.hit_rematch, name="hit_rematch"),
     path("", case_views.case_list, name="case_list"),
     path("bulk-assign/", case_views.case_bulk_assign, name="case_bulk_assign"),
     path("<int:pk>/", case_views.case_detail, name="case_detail"),

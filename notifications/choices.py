@@ -19,6 +19,7 @@ class EventType(models.TextChoices):
     TRAVEL_NOTICE_SUBMITTED = "travel_notice_submitted", "Travel notice received"
     TRAVEL_NOTICE_AMENDED = "travel_notice_amended", "Travel notice amended"
     TRAVEL_NOTICE_CANCELLED = "travel_notice_cancelled", "Travel notice cancelled"
+    TRAVEL_REPORTED_BY_DOD = "travel_reported_by_dod", "Travel or move overseas reported by a DoD component"
     RELOCATION_ABROAD = "relocation_abroad", "Relocation abroad"
     CASE_FORWARDED = "case_forwarded", "Case forwarded to USNCB"
     CASE_REFERRED = "case_referred", "Case referred for an 18 U.S.C. 2250 investigation"
@@ -32,6 +33,7 @@ class EventType(models.TextChoices):
     NOTIFICATION_UNACKNOWLEDGED = "notification_unacknowledged", "Notification not acknowledged"
     HIT_REVIEW_OVERDUE = "hit_review_overdue", "Hit waiting for review too long"
     # DoD (DTM 15-003 attachment 3)
+    IMESA_DEP_MATCH = "imesa_dep_match", "IMESA match in the Delayed Entry Program (name-only red flag)"
     FOREIGN_CONVICTED_IN_DOD = "foreign_convicted_in_dod", "Foreign-convicted person found in DoD population"
     UCMJ_SEPARATION = "ucmj_separation", "UCMJ conviction, separation or release"
     MONITORING_CHECK_OVERDUE = "monitoring_check_overdue", "Installation monitoring check overdue"

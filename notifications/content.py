@@ -51,8 +51,13 @@ def payload_for(notification: Notification) -> dict[str, Any]:
         "link": link_for(notification),
         "content_level": notification.content_level,
     }
-    if notification.content_level == ContentLevel.NAME_ONLY and notification.registrant is not None:
-        data["name"] = notification.registrant.full_name
+    if notification.content_level == ContentLevel.NAME_ONLY:
+        # The name and nothing else (DTM 15-003 att. 3, 1.c(4), 2.f-g): from the registry record,
+        # or as the event reported it when the registry holds no record yet.
+        name = notification.registrant.full_name if notification.registrant is not None else ""
+        name = name or str((notification.event.context or {}).get("subject_name") or "")
+        if name:
+            data["name"] = name
     elif notification.content_level == ContentLevel.FULL:
         data["registrant"] = _registrant_details(notification)
         data["reason"] = notification.reason

@@ -36,6 +36,12 @@ DEFAULT_TABLE: dict[str, tuple[list[str], list[str] | None, str, str]] = {
     # Travel notices go to NSOTC (and the warrant agency); USNCB hears of them once vetted, as
     # a forwarded case (white paper IV.A.2-3; DTM 15-003 att. 3, 4.d).
     E.TRAVEL_NOTICE_SUBMITTED: ([R.NSOTC, R.WARRANT_AGENCY], [R.NSOTC], Priority.HIGH, "WP IV.A.2; DTM att. 3 4"),
+    # DTM 15-003 att. 3, 4.d: a DoD component that learns of an affiliated registrant's travel
+    # or move overseas tells both the state registry and NSOTC.
+    E.TRAVEL_REPORTED_BY_DOD: (
+        [R.REGISTERING_SORA, R.NSOTC, R.WARRANT_AGENCY], [R.REGISTERING_SORA, R.NSOTC], Priority.HIGH,
+        "DTM att. 3 4.d",
+    ),
     E.TRAVEL_NOTICE_AMENDED: ([R.NSOTC, R.WARRANT_AGENCY], [R.NSOTC], Priority.HIGH, "WP IV.A.2"),
     E.TRAVEL_NOTICE_CANCELLED: ([R.NSOTC, R.WARRANT_AGENCY], [R.NSOTC], Priority.ROUTINE, "WP IV.A.2"),
     E.RELOCATION_ABROAD: (
@@ -64,6 +70,7 @@ DEFAULT_TABLE: dict[str, tuple[list[str], list[str] | None, str, str]] = {
     E.IMESA_MATCH: (
         [R.MCIO, R.INSTALLATION_LEA, R.COMPONENT_HR, R.NGB_PROVOST_MARSHAL], None, Priority.HIGH, "DTM att. 3 1.c, 2",
     ),
+    E.IMESA_DEP_MATCH: ([R.MEPCOM], None, Priority.HIGH, "DTM att. 3 1.c(4)"),
     E.FOREIGN_CONVICTED_IN_DOD: ([R.USNCB], None, Priority.HIGH, "DTM att. 3 2.c"),
     E.UCMJ_SEPARATION: ([R.RESIDENCE_REGISTRY, R.NSOTC], None, Priority.HIGH, "DTM att. 3 2.a-b"),
     # An installation monitoring check overdue goes back to the installation LEA and up to the MCIO

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rsoits.choices import AgencyKind, DodComponent, EndpointKind, Role
-from rsoits.models import Agency, AgencyEndpoint
+from rsoits.models import Agency, AgencyEndpoint, Installation
 
 from .choices import Channel, ContentLevel, Priority, RecipientRole
 from .models import RoutingRule
@@ -28,6 +28,40 @@ MCIO_BY_COMPONENT = {
     DodComponent.SPACE_FORCE: "AFOSI",
     DodComponent.COAST_GUARD: "CGIS",
 }
+
+DOD_CONTEXT_ROLES = {R.INSTALLATION_LEA, R.MCIO, R.COMPONENT_HR, R.NGB_PROVOST_MARSHAL}
+
+
+def _resolve_dod_from_context(role, context, found, missing, single) -> None:
+    component = context.get("component") or ""
+    if role == R.INSTALLATION_LEA:
+        installation = Installation.objects.filter(pk=context.get("installation_id")).select_related("lea").first()
+        if installation is None:
+            missing.append(Skipped(role, "The event names no installation.", True))
+        elif installation.lea_id is None or not installation.lea.active:
+            missing.append(Skipped(role, f"{installation} has no active law enforcement agency.", True))
+        else:
+            found.append(Recipient(installation.lea, role, f"Monitors RSOs on {installation} (DTM att. 3 2.d, 3.c)."))
+    elif role == R.MCIO:
+        code = MCIO_BY_COMPONENT.get(component)
+        agency = Agency.objects.filter(code=code, active=True).first() if code else None
+        if agency is None:
+            missing.append(Skipped(role, f"No MCIO is registered for the component '{component or 'none'}'.", True))
+        else:
+            found.append(Recipient(agency, role, f"MCIO of the {DodComponent(component).label} (DTM att. 3 1.c(2))."))
+    elif role == R.COMPONENT_HR:
+        code = "HR-" + component.upper().replace("_", "-") if component else ""
+        agency = Agency.objects.filter(code=code, kind=AgencyKind.COMPONENT_HR, active=True).first() if code else None
+        if agency is None:
+            missing.append(Skipped(role, f"No component HR agency {code or '(no component)'} is registered.", True))
+        else:
+            found.append(Recipient(agency, role, "Component HR, name only (DTM att. 3 2.d, 2.f)."))
+    elif role == R.NGB_PROVOST_MARSHAL:
+        if not context.get("national_guard"):
+            missing.append(Skipped(role, "Not a National Guard member.", False))
+        else:
+            single(AgencyKind.NGB_PM, "NGB Provost Marshal", "National Guard member (DTM att. 3 2.e).")
+
 
 # Management information only (DTM 15-003 att. 3, 1.c(4), 2.f-g): the name, nothing more.
 NAME_ONLY_ROLES = {R.COMPONENT_HR, R.MEPCOM}
@@ -134,6 +168,10 @@ def _resolve(role: str, registrant: Any, context: dict) -> tuple[list[Recipient]
                 found.append(Recipient(ncbs[country], role, f"NCB of the destination country {country} (WP VI.5)."))
             else:
                 missing.append(Skipped(role, f"No active NCB is registered for {country}.", True))
+    elif role in DOD_CONTEXT_ROLES and (context.get("installation_id") or context.get("component")):
+        # An IMESA result names the person's component and installation as DoD knows them, which
+        # may be newer than the registry record (DTM 15-003 att. 3, 1.c, 2.d-2.e).
+        _resolve_dod_from_context(role, context, found, missing, single)
     elif role == R.RESIDENCE_REGISTRY and context.get("state_registry_id"):
         # The event names the registry itself, e.g. a UCMJ separation notice for a member who is
         # not registered yet, resolved from the intended residence (DTM 15-003 att. 3, 2.a).

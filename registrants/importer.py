@@ -311,9 +311,10 @@ def _bulk_create_new(chunk: list[tuple[int, dict]], *, agency: Agency, actor: An
     rows (``rsoits.bulk``: PostgreSQL COPY, or simple-history's bulk_create_with_history). Rows
     that fail validation are rejected one by one; if the batch insert itself fails, the chunk
     falls back to the careful path."""
-    from rsoits.bulk import bulk_insert_with_history
+    from rsoits.bulk import bulk_insert_plain, bulk_insert_with_history
 
-    from .models import Address, Identifier, RegistrantBirthDate, RegistrantName
+    from .keys import registrant_match_keys
+    from .models import Address, Identifier, MatchKey, RegistrantBirthDate, RegistrantName
 
     taken = set(
         Identifier.objects.filter(
@@ -384,6 +385,19 @@ def _bulk_create_new(chunk: list[tuple[int, dict]], *, agency: Agency, actor: An
             ):
                 if objs:
                     bulk_insert_with_history(objs, model, actor=actor)
+            # New records: their blocking keys come from the names and dates just built, written
+            # in one COPY (the services' refresh_match_keys reads them back instead).
+            names_of: dict[int, list[tuple[str, str]]] = {}
+            for name in names:
+                names_of.setdefault(name.registrant_id, []).append((name.norm_given, name.norm_surname))
+            dates_of: dict[int, list] = {}
+            for dob in dobs:
+                dates_of.setdefault(dob.registrant_id, []).append(dob.date)
+            keys = []
+            for registrant in created:
+                wanted = registrant_match_keys(names_of.get(registrant.pk, []), dates_of.get(registrant.pk, []))
+                keys.extend((registrant.pk, key) for key in sorted(wanted))
+            bulk_insert_plain(MatchKey, keys, ("registrant_id", "key"))
     except Exception:
         _one_by_one([(line, data) for line, data, _ in ready], agency=agency, actor=actor, result=result)
         return

@@ -47,3 +47,75 @@ def normalise_identifier(value: str | None) -> str:
     if not value:
         return ""
     return re.sub(r"[^A-Z0-9]", "", anyascii(value).upper())
+
+
+# --- blocking keys ------------------------------------------------------------------------
+# Identity matching looks candidates up by these strings in the indexed ``MatchKey`` table, so
+# the work per reported identity depends on how many people share a key, not on the size of
+# the registry. Every name (primary, alias, nickname) is combined with every date of birth:
+#
+#   D<yyyymmdd>          the date of birth alone (~40 people per date at 1,000,000 registrants)
+#   Y|<sur>|<giv>|<yyyy> surname and given-name sounds with the year: the month or day may be wrong
+#   M|<sur>|<giv>|<mmdd> the same with month and day: the year may be wrong (one digit, or ±1)
+#   N|<sur>|<giv>        the name alone, for reports without a date of birth
+#
+# ``sur`` is the metaphone of the whole surname and of each part of a compound or hyphenated
+# one ('GARCIA LOPEZ' gives GRSLPS, KRS and LPS); ``giv`` the metaphone of the first given name.
+
+NAME_PARTICLES = frozenset(
+    {"AL", "EL", "DE", "DEL", "DELA", "LA", "LE", "DA", "DI", "DO", "DOS", "DAS", "VAN", "VON", "DER", "DEN", "BIN",
+     "BEN", "IBN", "ABU", "ST", "Y", "E", "MC", "MAC", "O"}
+)  # fmt: skip
+KEY_CODE_LENGTH = 16
+
+
+def _code(token: str) -> str:
+    return jellyfish.metaphone(token)[:KEY_CODE_LENGTH] if token else ""
+
+
+def name_parts(norm: str) -> list[str]:
+    """The meaningful words of a normalised name (particles such as DE, AL, VAN dropped)."""
+    return [p for p in norm.split() if p not in NAME_PARTICLES and len(p) > 1]
+
+
+def surname_codes(norm_surname: str) -> set[str]:
+    """Sound keys of a surname: the whole (compacted) name and each part of a compound one."""
+    if not norm_surname:
+        return set()
+    codes = {_code(compact(norm_surname))}
+    parts = name_parts(norm_surname)
+    if len(parts) > 1:
+        codes.update(_code(p) for p in parts)
+    elif parts and parts[0] != compact(norm_surname):
+        codes.add(_code(parts[0]))  # 'AL MASRI' is also found as 'MASRI'
+    codes.discard("")
+    return codes
+
+
+def given_code(norm_given: str) -> str:
+    """Sound key of the first given name ('JUAN CARLOS' -> JN)."""
+    parts = norm_given.split()
+    return _code(parts[0]) if parts else ""
+
+
+def name_date_keys(sur: str, giv: str, dob) -> list[str]:
+    if dob is None:
+        return [f"N|{sur}|{giv}"]
+    return [f"Y|{sur}|{giv}|{dob.year:04d}", f"M|{sur}|{giv}|{dob.month:02d}{dob.day:02d}", f"N|{sur}|{giv}"]
+
+
+def date_key(dob) -> str:
+    return f"D{dob.year:04d}{dob.month:02d}{dob.day:02d}"
+
+
+def registrant_match_keys(names, dates) -> set[str]:
+    """Every blocking key of one registrant, from its names (``(norm_given, norm_surname)``
+    pairs) and its dates of birth."""
+    result = {date_key(d) for d in dates}
+    dates = list(dates) or [None]
+    for norm_given, norm_surname in names:
+        giv = given_code(norm_given)
+        for sur in surname_codes(norm_surname):
+            for dob in dates:
+                result.update(name_date_keys(sur, giv, dob))
+    return result

@@ -174,6 +174,22 @@ class RegistrantBirthDate(models.Model):
         super().save(*args, **kwargs)
 
 
+class MatchKey(models.Model):
+    """A blocking key of a registrant (``keys.registrant_match_keys``): derived from its names and
+    dates of birth, rebuilt by the services whenever they change, and looked up by identity
+    matching through the index on ``key``. Derived data, so it keeps no history of its own."""
+
+    registrant = models.ForeignKey(Registrant, on_delete=models.CASCADE, related_name="match_keys", db_index=False)
+    key = models.CharField(max_length=80)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["registrant", "key"], name="matchkey_unique_per_registrant")]
+        indexes = [models.Index(fields=["key", "registrant"], name="matchkey_lookup")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class Identifier(models.Model):
     """A document or record number: FBI UCN, state SID, NSOR record, passport, visa, alien
     number, DoD ID. Unique per kind and (normalised) value."""

@@ -15,6 +15,7 @@ from rsoits.models import Agency
 from rsoits.principal import principal_for
 
 from .choices import NameKind
+from .matching.index import refresh_match_keys
 from .models import Address, Identifier, Registrant, RegistrantBirthDate, RegistrantName, Warrant
 
 RECORD_FIELDS = {
@@ -162,6 +163,7 @@ def registrant_create(*, actor: Any, registering_agency: Agency, **fields: Any) 
     registrant.save()
     _sync_primary(registrant)
     _write_nested(registrant, nested)
+    refresh_match_keys([registrant.pk])
     refresh_fugitive(registrant)
     return registrant
 
@@ -180,5 +182,7 @@ def registrant_update(*, actor: Any, registrant: Registrant, **fields: Any) -> R
         registrant.save()
         _sync_primary(registrant)
     _write_nested(registrant, nested)
+    if changed or {"aliases", "alias_birth_dates"} & set(nested):
+        refresh_match_keys([registrant.pk])
     refresh_fugitive(registrant)
     return registrant

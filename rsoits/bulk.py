@@ -103,3 +103,17 @@ def bulk_insert_with_history(objs: Sequence[models.Model], model: type[models.Mo
         obj._state.adding = False
         obj._state.db = alias
     return objs
+
+
+def bulk_insert_plain(model: type[models.Model], rows: Sequence[tuple], columns: Sequence[str]) -> None:
+    """Insert rows of derived data that keeps no history (e.g. matching keys), given as tuples
+    of ``columns`` (attribute names): ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=5000)
+        return
+    db_columns = [model._meta.get_field(name).column for name in columns]
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        _copy(cursor.cursor, model._meta.db_table, db_columns, list(rows))

@@ -347,8 +347,20 @@ SPECTACULAR_SETTINGS = {
         "NotificationRecipientRoleEnum": "notifications.choices.RecipientRole",
         "NotificationPriorityEnum": "notifications.choices.Priority",
         "NotificationStatusEnum": "notifications.choices.NotificationStatus",
+        "HitStatusEnum": "cases.choices_hits.HitStatus",
+        "MatchDecisionEnum": "cases.choices_hits.MatchDecision",
     },
 }
+
+# --- identity matching (docs/matching.md) ------------------------------------------------
+# Scores are probabilities in [0, 1]; the accuracy each threshold gives is in docs/matching.md.
+MATCH_AUTO_THRESHOLD = env.float("MATCH_AUTO_THRESHOLD", default=0.9999)
+MATCH_REVIEW_THRESHOLD = env.float("MATCH_REVIEW_THRESHOLD", default=0.1)
+MATCH_PRIOR_BITS = env.float("MATCH_PRIOR_BITS", default=20.0)  # log2 odds against a pair before evidence
+MATCH_MAX_BLOCK = env.int("MATCH_MAX_BLOCK", default=200)  # candidates scored per subject
+MATCH_MAX_CANDIDATES = env.int("MATCH_MAX_CANDIDATES", default=10)  # candidates reported per subject
+MATCH_FREQUENCY_TTL = env.int("MATCH_FREQUENCY_TTL", default=0 if TESTING else 900)  # seconds
+MATCH_SCREEN_BATCH = env.int("MATCH_SCREEN_BATCH", default=1000)
 
 # --- history, tables, guardian ------------------------------------------------------------
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

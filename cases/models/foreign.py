@@ -30,6 +30,7 @@ from ..choices_foreign import (
     PassportActionStatus,
     PassportLegalBasis,
 )
+from .hits import validate_document_number
 
 __all__ = [
     "ForeignNotice",
@@ -243,7 +244,8 @@ class InboundForeignNotice(models.Model):
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     nationality = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2.")
-    passport_number = models.CharField(max_length=32, blank=True)
+    # the same check as a hit's: the notice becomes a hit (DESIGN.md "Hit")
+    passport_number = models.CharField(max_length=32, blank=True, validators=[validate_document_number])
     passport_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2.")
     arrival_date = models.DateField()
     departure_date = models.DateField(null=True, blank=True, help_text="Planned departure from the United States.")

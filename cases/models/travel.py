@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from registrants.models import Registrant
 from rsoits.audit import audit_history
+from rsoits.choices import Role
 from rsoits.models import Agency
 from rsoits.principal import Principal
 from rsoits.querysets import ALL, NOTHING, RestrictedManager, RestrictedQuerySet
@@ -68,6 +69,11 @@ class TravelNoticeQuerySet(RestrictedQuerySet):
         if action == "view" and principal.installation_ids:
             lea = Q(registrant__installation_id__in=principal.installation_ids)
             condition = lea if condition == NOTHING else condition | lea
+        dod = principal.agencies_with_role(Role.INSTALLATION_LEA)
+        if dod:
+            # A DoD component keeps the reports it filed (DTM 15-003 att. 3, 4.d).
+            filed = Q(agency_id__in=dod)
+            condition = filed if condition == NOTHING else condition | filed
         return condition
 
 

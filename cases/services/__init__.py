@@ -29,6 +29,7 @@ from .dod import (
     separation_acknowledge,
     separation_file,
 )
+from .hits import *  # noqa: F403
 from .travel import (
     NOTICE_TRANSITIONS,
     late_dedupe_key,

@@ -19,7 +19,7 @@ from notifications.choices import EventType
 from notifications.services import publish_event
 from registrants.choices import IdentifierKind, NameKind
 from rsoits.audit import audited_service
-from rsoits.choices import AgencyKind
+from rsoits.choices import AgencyKind, Role
 from rsoits.models import Agency
 from rsoits.principal import principal_for
 
@@ -535,4 +535,37 @@ def inbound_notice_log(*, actor: Any, **fields: Any) -> InboundForeignNotice:
         raise ValidationError({"ncb": "Choose a foreign NCB."})
     inbound.full_clean()
     inbound.save()
+    _inbound_to_hit(inbound, actor)
     return inbound
+
+
+def _inbound_to_hit(inbound: InboundForeignNotice, actor: Any) -> None:
+    """An inbound notice is an identity event like any other (DESIGN.md "Hit": inbound foreign
+    notice): it becomes a hit, matched against the registry and reviewed by NSOTC. Logging the
+    same notice again is the same hit."""
+    from ..choices_hits import HitEventType, HitSource
+    from .hits import hit_ingest
+
+    agencies = principal_for(actor).agencies_with_role(Role.USNCB_OFFICER) if actor is not None else frozenset()
+    agency = Agency.objects.get(pk=min(agencies)) if agencies else Agency.objects.filter(kind=AgencyKind.USNCB).first()
+    if agency is None:
+        return
+    hit_ingest(
+        actor=actor,
+        agency=agency,
+        event_type=HitEventType.FOREIGN_INBOUND,
+        source=HitSource.INTERPOL,
+        source_id=f"{inbound.country}-{inbound.foreign_reference}"[:100],
+        occurred_at=timezone.now(),
+        given_name=inbound.given_name,
+        middle_name=inbound.middle_name,
+        surname=inbound.surname,
+        date_of_birth=inbound.date_of_birth,
+        sex=inbound.sex,
+        nationality=inbound.nationality,
+        passport_number=inbound.passport_number,
+        passport_country=inbound.passport_country if inbound.passport_number else "",
+        flight=inbound.flight[:32],
+        origin_country=inbound.country,
+        destination_country="US",
+    )

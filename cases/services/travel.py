@@ -18,6 +18,8 @@ from registrants.choices import AddressKind, RegistrationStatus
 from registrants.models import Registrant
 from registrants.services import registrant_update
 from rsoits.audit import audited_service
+from rsoits.choices import AgencyKind, Role
+from rsoits.models import Agency
 from rsoits.principal import principal_for
 
 from ..choices import ReturnOutcome, TravelNoticeStatus, TravelPurpose
@@ -72,14 +74,31 @@ def _check_notice_transition(notice: TravelNotice, target: str) -> None:
 # --- checks ---------------------------------------------------------------------------------
 
 
-def _check_registrant(actor: Any, registrant: Registrant) -> None:
-    """A SORA files notices only for registrants of its own jurisdiction (those it may change)."""
+def dod_filing_agency(actor: Any) -> Agency | None:
+    """The DoD law enforcement agency (installation LEA or MCIO) the actor reports travel for."""
+    principal = principal_for(actor)
+    for agency_id in sorted(principal.agencies_with_role(Role.INSTALLATION_LEA)):
+        if principal.agency_kinds.get(agency_id) in (AgencyKind.INSTALLATION_LEA, AgencyKind.MCIO):
+            return Agency.objects.get(pk=agency_id)
+    return None
+
+
+def _check_registrant(actor: Any, registrant: Registrant) -> Agency:
+    """A SORA files notices only for registrants of its own jurisdiction (those it may change).
+    A DoD component that learns of an affiliated registrant's travel or move overseas reports it
+    for a registrant on its installation (DTM 15-003 att. 3, 4.d). Returns the filing agency."""
     if actor is None:
-        return
-    if not principal_for(actor).sora_agency_ids:
-        raise PermissionDenied("Only registration agency (SORA) staff file travel notices.")
-    if not Registrant.objects.visible_to(actor, "change").filter(pk=registrant.pk).exists():
-        raise ValidationError({"registrant": "This registrant is not registered in your jurisdiction."})
+        return registrant.registering_agency
+    if principal_for(actor).sora_agency_ids:
+        if not Registrant.objects.visible_to(actor, "change").filter(pk=registrant.pk).exists():
+            raise ValidationError({"registrant": "This registrant is not registered in your jurisdiction."})
+        return registrant.registering_agency
+    dod = dod_filing_agency(actor)
+    if dod is None:
+        raise PermissionDenied("Only registration agency (SORA) staff or DoD law enforcement file travel notices.")
+    if not Registrant.objects.visible_to(actor).filter(pk=registrant.pk).exists():
+        raise ValidationError({"registrant": "This registrant does not live or work on your installation."})
+    return dod
 
 
 def _check_can_change(actor: Any, notice: TravelNotice) -> None:
@@ -187,10 +206,10 @@ def travel_notice_create(
 ) -> TravelNotice:
     """File a travel notice for a registrant of the actor's jurisdiction, as a draft or (``submit``)
     submitted at once. ``legs`` are dicts of itinerary fields, in travel order."""
-    _check_registrant(actor, registrant)
+    agency = _check_registrant(actor, registrant)
     notice = TravelNotice(
         registrant=registrant,
-        agency=registrant.registering_agency,
+        agency=agency,
         filed_by=actor if getattr(actor, "pk", None) else None,
         status=T.DRAFT,
         **_split(fields),
@@ -244,8 +263,10 @@ def travel_notice_submit(*, actor: Any, notice: TravelNotice) -> TravelNotice:
     notice.save()
     case = case_open_for_notice(actor=actor, notice=notice)
     countries = notice.countries()
+    # DTM 15-003 att. 3, 4.d: a DoD component's report goes to the state registry and NSOTC.
+    reported_by_dod = notice.agency.kind not in AgencyKind.sora_kinds()
     publish_event(
-        event_type=EventType.TRAVEL_NOTICE_SUBMITTED,
+        event_type=EventType.TRAVEL_REPORTED_BY_DOD if reported_by_dod else EventType.TRAVEL_NOTICE_SUBMITTED,
         registrant=registrant,
         actor=actor,
         source=notice,
@@ -269,7 +290,10 @@ def travel_notice_submit(*, actor: Any, notice: TravelNotice) -> TravelNotice:
             context={"countries": countries, "days_of_notice": notice.days_of_notice},
             dedupe_key=late_dedupe_key(notice),
         )
-    _apply_to_registrant(actor, notice, legs)
+    if not reported_by_dod:
+        # The registry record is the SORA's to change: a DoD report tells the SORA, which records
+        # the move on its own record.
+        _apply_to_registrant(actor, notice, legs)
     return notice
 
 

@@ -1,4 +1,4 @@
-"""Pages of the cases app, one module per area (travel notices and cases re-exported here)."""
+"""Pages of the cases app, one module per area (hits, travel notices and cases re-exported here)."""
 
 from .cases import (
     case_assign,
@@ -11,6 +11,7 @@ from .cases import (
     case_note_add,
     case_transition,
 )
+from .hits import *  # noqa: F403
 from .travel import (
     travelnotice_amend,
     travelnotice_cancel,

@@ -27,6 +27,7 @@ from ..choices import TravelNoticeStatus
 from ..filters import TravelNoticeFilterSet
 from ..forms import AmendForm, CancelForm, ItineraryLegFormSet, ReturnForm, TravelNoticeForm
 from ..models import Case, TravelNotice
+from ..services.travel import dod_filing_agency
 from ..tables import TravelNoticeTable
 
 
@@ -46,7 +47,7 @@ def travelnotice_list(request: HttpRequest) -> HttpResponse:
     RequestConfig(request, paginate={"per_page": 50, "paginator_class": LazyPaginator}).configure(table)
     rows = len(table.page.object_list) if table.page else 0
     log_access(request, AccessAction.LIST, model=TravelNotice, count=rows)
-    can_file = bool(principal_for(request.user).sora_agency_ids)
+    can_file = bool(principal_for(request.user).sora_agency_ids or dod_filing_agency(request.user))
     return render(request, "cases/travelnotice_list.html", {"table": table, "filter": filterset, "can_file": can_file})
 
 
@@ -99,7 +100,12 @@ def _apply_errors(exc: ValidationError, form, formset, used: list) -> None:
 
 
 def _edit(request: HttpRequest, notice: TravelNotice | None, *, amend: bool = False) -> HttpResponse:
-    registrants = Registrant.objects.visible_to(request.user, "change").order_by("surname", "given_name", "id")
+    principal = principal_for(request.user)
+    if principal.sora_agency_ids:
+        registrants = Registrant.objects.visible_to(request.user, "change")
+    else:  # a DoD component reports for the registrants on its installations (DTM 15-003 att. 3, 4.d)
+        registrants = Registrant.objects.visible_to(request.user).filter(installation_id__in=principal.installation_ids)
+    registrants = registrants.order_by("surname", "given_name", "id")
     # The form writes onto its instance; the service must see the stored values.
     instance = TravelNotice.objects.get(pk=notice.pk) if notice else TravelNotice()
     data = request.POST if request.method == "POST" else None
@@ -141,8 +147,8 @@ def _edit(request: HttpRequest, notice: TravelNotice | None, *, amend: bool = Fa
 
 @login_required
 def travelnotice_create(request: HttpRequest) -> HttpResponse:
-    if not principal_for(request.user).sora_agency_ids:
-        raise PermissionDenied("Only registration agency (SORA) staff file travel notices.")
+    if not (principal_for(request.user).sora_agency_ids or dod_filing_agency(request.user)):
+        raise PermissionDenied("Only registration agency (SORA) staff or DoD law enforcement file travel notices.")
     return _edit(request, None)
 
 

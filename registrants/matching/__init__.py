@@ -1,6 +1,7 @@
 """Identity matching: find the registrants behind a reported identity (white paper IV.B).
 
-The public interface used by the cases app (hits) and by ``manage.py screen``.
+The public interface used by the cases app (hits) and by ``manage.py screen``; the engine is
+in ``engine.py``, the blocking index in ``index.py``, and docs/matching.md explains both.
 """
 
 from __future__ import annotations
@@ -45,12 +46,15 @@ class Candidate:
     decision: str  # a Decision value
     explanation: str  # one line: "surname: phonetic match ALI~ALY; DOB: day and month swapped; passport: exact"
     fields: dict[str, str] = field(default_factory=dict)  # per-field explanation
+    external_id: str = ""  # the registering agency's record number
+    weight: float = 0.0  # total evidence in bits (log2 likelihood ratio) behind the score
 
 
 @dataclass
 class MatchResult:
     decision: str  # the best candidate's decision, or no_match
     candidates: list[Candidate] = field(default_factory=list)  # best first
+    blocked: int = 0  # registrants the indexed keys proposed and that were scored
 
 
 def match_subject(subject: Subject, *, exclude: Collection[int] = ()) -> MatchResult:
@@ -62,5 +66,18 @@ def match_subject(subject: Subject, *, exclude: Collection[int] = ()) -> MatchRe
 def match_subjects(
     subjects: Sequence[Subject], *, exclude: Sequence[Collection[int]] | None = None
 ) -> list[MatchResult]:
-    """Match many subjects at once (batched candidate retrieval and scoring)."""
-    raise NotImplementedError
+    """Match many subjects at once (batched candidate retrieval and scoring): a bounded number
+    of queries per ``MATCH_SCREEN_BATCH`` subjects, whatever the size of the registry."""
+    from django.conf import settings
+
+    from .engine import match_batch
+
+    subjects = list(subjects)
+    exclusions: list[Collection[int]] = list(exclude) if exclude is not None else [()] * len(subjects)
+    if len(exclusions) != len(subjects):
+        raise ValueError("exclude must hold one collection of registrant ids per subject")
+    size = max(1, settings.MATCH_SCREEN_BATCH)
+    results: list[MatchResult] = []
+    for start in range(0, len(subjects), size):
+        results.extend(match_batch(subjects[start : start + size], exclusions[start : start + size]))
+    return results

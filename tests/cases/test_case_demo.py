@@ -29,4 +29,6 @@ def test_seed_demo_travel_and_cases_idempotent():
     out = StringIO()
     call_command("seed_demo", stdout=out)
     assert "demo travel notices and cases: created 0" in out.getvalue()
-    assert TravelNotice.objects.count() == 5 and Case.objects.count() == 4
+    assert TravelNotice.objects.count() == 5 and Case.objects.filter(travel_notice__isnull=False).count() == 4
+    # the demo's confirmed hit opened its own case, once
+    assert Case.objects.filter(source_hit_id__isnull=False).count() == 1

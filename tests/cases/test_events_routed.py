@@ -65,3 +65,37 @@ def test_overdue_monitoring_check_escalates_once_per_missed_due_date(world, sett
     assert escalate_overdue_monitoring_checks(date(2026, 2, 8)) == 0
     assert Notification.objects.filter(event_type="monitoring_check_overdue").count() == first
     assert world.lea.code in told("monitoring_check_overdue")
+
+
+def test_a_dod_component_reports_an_affiliated_registrants_move_overseas(world, client):
+    """DTM 15-003 att. 3, 4.d: the report goes to the state registry and NSOTC; the registry
+    record stays the SORA's to change."""
+    from django.core.exceptions import ValidationError
+    from django.urls import reverse
+
+    from cases.models import TravelNotice
+    from tests.factories import InstallationFactory, member
+
+    on_base = make_registrant(world.va, installation=world.installation, lives_on_installation=True)
+    off_base = make_registrant(world.md)
+    notice = file_notice(world.lea_officer, on_base, purpose="relocation_abroad")
+    assert notice.agency == world.lea and notice.status == "submitted"
+    assert told("travel_reported_by_dod") == {"VA", "NSOTC"}
+    assert not Notification.objects.filter(event_type="travel_notice_submitted").exists()
+    assert notice.cases.count() == 1  # NSOTC vets it like any notice
+    on_base.refresh_from_db()
+    assert on_base.status != "relocated_abroad"  # the SORA records the move on its own record
+    assert TravelNotice.objects.visible_to(world.va_staff).filter(pk=notice.pk).exists()
+    with pytest.raises(ValidationError):
+        file_notice(world.lea_officer, off_base)
+    other = member(InstallationFactory(code="FTMEADE").lea, "installation_lea", username="lea_b")
+    with pytest.raises(ValidationError):
+        file_notice(other, on_base)
+    assert not TravelNotice.objects.visible_to(other).exists()
+    # the page: the LEA may open the form, and only its installation's registrants are offered
+    client.force_login(world.lea_officer)
+    page = client.get(reverse("travelnotice_create"))
+    assert page.status_code == 200
+    assert list(page.context["form"].fields["registrant"].queryset) == [on_base]
+    client.force_login(other)
+    assert list(client.get(reverse("travelnotice_create")).context["form"].fields["registrant"].queryset) == []

@@ -123,7 +123,7 @@ def test_inbound_api(fw):
         "surname": "Dupont",
         "aliases": ["Jean Dupond"],
         "sex": "M",
-        "passport_number": "12AB",
+        "passport_number": "12AB34567",
         "passport_country": "FR",
         "arrival_date": timezone.localdate().isoformat(),
     }

@@ -1,0 +1,412 @@
+"""Writes of hits: ingest (one by one or in batches), matching results, analysts' decisions.
+
+Status changes only through ``TRANSITIONS``; every write runs inside ``acting_as(actor)`` so the
+history rows name the user (or the system, for imports and the matching engine). A confirmed hit
+raises its event through ``notifications.services.publish_event`` in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from notifications.choices import EventType
+from notifications.services import publish_event
+from registrants.choices import IdentifierKind
+from registrants.matching import Document, MatchResult, Subject, match_subject, match_subjects
+from registrants.models import Registrant
+from rsoits.audit import audited_service
+from rsoits.choices import Role
+from rsoits.models import Agency
+from rsoits.principal import principal_for
+
+from ..choices_hits import DodPopulation, HitEventType, HitStatus, MatchDecision, ReviewDecision
+from ..models import FalseMatch, Hit, HitCandidate, HitDecision
+
+__all__ = [
+    "HIT_INPUT_FIELDS",
+    "NOTE_REQUIRED",
+    "TRANSITIONS",
+    "hit_decide",
+    "hit_ingest",
+    "hit_record",
+    "hit_rematch",
+    "hits_match",
+    "submitting_agency_for",
+]
+
+# What a screening system may send (everything else on a hit is derived or decided here).
+HIT_INPUT_FIELDS = {
+    "event_type", "source", "source_id", "occurred_at", "port_code", "consular_post", "installation",
+    "given_name", "middle_name", "surname", "date_of_birth", "sex", "nationality", "passport_number",
+    "passport_country", "visa_number", "alien_number", "flight", "origin_country", "destination_country",
+    "dod_component", "dod_affiliation", "dod_population", "national_guard", "foreign_record",
+}  # fmt: skip
+
+S, D = HitStatus, ReviewDecision
+
+# (status, decision) -> new status. Anything not listed is refused.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    # the matching engine
+    (S.NEW, D.AUTO_MATCH): S.CONFIRMED,
+    (S.NEW, D.AUTO_REVIEW): S.AWAITING_REVIEW,
+    (S.NEW, D.AUTO_NO_MATCH): S.NO_MATCH,
+    # an NSOTC analyst (white paper IV.B: NSOTC vets every hit)
+    (S.AWAITING_REVIEW, D.CONFIRMED_MATCH): S.CONFIRMED,
+    (S.AWAITING_REVIEW, D.FALSE_MATCH): S.FALSE_MATCH,
+    (S.AWAITING_REVIEW, D.DUPLICATE): S.DUPLICATE,
+    (S.AWAITING_REVIEW, D.NEEDS_INFORMATION): S.NEEDS_INFORMATION,
+    (S.NEEDS_INFORMATION, D.CONFIRMED_MATCH): S.CONFIRMED,
+    (S.NEEDS_INFORMATION, D.FALSE_MATCH): S.FALSE_MATCH,
+    (S.NEEDS_INFORMATION, D.DUPLICATE): S.DUPLICATE,
+    (S.NEEDS_INFORMATION, D.NEEDS_INFORMATION): S.NEEDS_INFORMATION,
+    # matching again (after more information, or a registry correction): back through the engine
+    (S.AWAITING_REVIEW, D.REMATCHED): S.NEW,
+    (S.NEEDS_INFORMATION, D.REMATCHED): S.NEW,
+    (S.NO_MATCH, D.REMATCHED): S.NEW,
+    (S.FALSE_MATCH, D.REMATCHED): S.NEW,
+}
+# A false match of one candidate while others are still open keeps the hit where it is.
+PARTIAL_FALSE_MATCH = {S.AWAITING_REVIEW: S.AWAITING_REVIEW, S.NEEDS_INFORMATION: S.NEEDS_INFORMATION}
+NOTE_REQUIRED = {D.DUPLICATE, D.NEEDS_INFORMATION}
+ENGINE_DECISIONS = {
+    MatchDecision.MATCH: D.AUTO_MATCH,
+    MatchDecision.REVIEW: D.AUTO_REVIEW,
+    MatchDecision.NO_MATCH: D.AUTO_NO_MATCH,
+}
+
+
+# --- ingest ------------------------------------------------------------------------------
+
+
+def submitting_agency_for(actor: Any) -> Agency:
+    """The agency a user submits hits for: the one where they are a system client, else their
+    NSOTC agency. Anyone else may not submit hits."""
+    principal = principal_for(actor)
+    agencies = principal.agencies_with_role(Role.SYSTEM_CLIENT) or principal.agencies_with_role(*Role.nsotc_roles())
+    if not agencies:
+        raise PermissionDenied("Only a system client or an NSOTC analyst may submit hits.")
+    return Agency.objects.get(pk=min(agencies))
+
+
+def _resent(existing: Hit, agency: Agency, actor: Any) -> Hit:
+    """A resend of a source record returns the hit already stored; a source record another
+    agency submitted is not shown to this one."""
+    if existing.submitting_agency_id != agency.pk and not (actor is not None and principal_for(actor).is_nsotc):
+        raise ValidationError({"source_id": "This source record was already submitted by another agency."})
+    return existing
+
+
+@transaction.atomic
+@audited_service
+def hit_record(*, actor: Any, agency: Agency | None = None, **fields: Any) -> tuple[Hit, bool]:
+    """Store a hit without matching it; ``(hit, False)`` when the (source, source id) is already
+    stored. Race-safe: the unique constraint decides, and the loser reads the winner's row."""
+    unknown = set(fields) - HIT_INPUT_FIELDS
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    if agency is None:
+        agency = submitting_agency_for(actor)
+    elif actor is not None and not (
+        fields.get("event_type") == HitEventType.FOREIGN_INBOUND and principal_for(actor).is_usncb
+    ):
+        submitting_agency_for(actor)  # the permission check (USNCB logs inbound foreign notices)
+    existing = Hit.objects.filter(source=fields.get("source"), source_id=fields.get("source_id")).first()
+    if existing is not None:
+        return _resent(existing, agency, actor), False
+    hit = Hit(
+        **fields,
+        submitting_agency=agency,
+        submitted_by=actor if actor is not None and actor.pk else None,
+        status=HitStatus.NEW,
+    )
+    # Uniqueness is left to the insert below, where a concurrent resend is caught.
+    hit.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            hit.save()
+    except IntegrityError:
+        existing = Hit.objects.filter(source=hit.source, source_id=hit.source_id).first()
+        if existing is None:
+            raise
+        return _resent(existing, agency, actor), False
+    return hit, True
+
+
+@transaction.atomic
+@audited_service
+def hit_ingest(*, actor: Any, agency: Agency | None = None, **fields: Any) -> tuple[Hit, bool]:
+    """Store a hit and match it. Returns ``(hit, created)``; a resend creates nothing."""
+    hit, created = hit_record(actor=actor, agency=agency, **fields)
+    if created:
+        result = match_subject(subject_of(hit), exclude=_false_matches([hit])[hit.pk])
+        _apply_result(hit, result)
+        if hit.event_type == HitEventType.IMESA_MATCH:
+            _publish_dod(hit, actor)
+    return hit, created
+
+
+def _publish_dod(hit: Hit, actor: Any) -> None:
+    """An IMESA result is already a match against the NSOR made by DoD, so it is routed when it
+    arrives (DTM 15-003 att. 3): to the MCIO of the person's component, the installation LEA and
+    component HR (name only), and the NGB Provost Marshal for Guard members (1.c(2), 2.d-2.f); a
+    Delayed Entry Program match to MEPCOM as a name-only red flag (1.c(4)); a foreign record
+    (INTERPOL Green Notice) to USNCB (2.c). RSOITS's own match, when there is one, names the
+    registrant."""
+    if hit.foreign_record:
+        event_type = EventType.FOREIGN_CONVICTED_IN_DOD
+    elif hit.dod_population == DodPopulation.DELAYED_ENTRY:
+        event_type = EventType.IMESA_DEP_MATCH
+    else:
+        event_type = EventType.IMESA_MATCH
+    publish_event(
+        event_type=event_type,
+        registrant=hit.registrant,
+        actor=actor,
+        source=hit,
+        context={
+            "installation_id": hit.installation_id,
+            "component": hit.dod_component,
+            "national_guard": hit.national_guard,
+            "subject_name": " ".join(n for n in (hit.given_name, hit.middle_name, hit.surname) if n),
+        },
+        dedupe_key=f"hit:{hit.pk}:dod",
+    )
+
+
+# --- matching ----------------------------------------------------------------------------
+
+
+def subject_of(hit: Hit) -> Subject:
+    """The hit's subject in the matching engine's terms."""
+    documents = []
+    if hit.passport_number:
+        documents.append(Document(IdentifierKind.PASSPORT, hit.passport_number, hit.passport_country))
+    if hit.visa_number:
+        documents.append(Document(IdentifierKind.VISA, hit.visa_number, ""))
+    if hit.alien_number:
+        documents.append(Document(IdentifierKind.ALIEN_NUMBER, hit.alien_number, ""))
+    return Subject(
+        given_name=hit.given_name,
+        middle_name=hit.middle_name,
+        surname=hit.surname,
+        date_of_birth=hit.date_of_birth,
+        sex=hit.sex,
+        nationality=hit.nationality,
+        documents=documents,
+    )
+
+
+def _false_matches(hits: Sequence[Hit]) -> dict[int, set[int]]:
+    """Registrants declared a false match for each hit's source record (one query)."""
+    condition = Q(pk__in=[])
+    for hit in hits:
+        condition |= Q(source=hit.source, source_id=hit.source_id)
+    pairs = FalseMatch.objects.filter(condition).values_list("source", "source_id", "registrant_id")
+    by_record: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for source, source_id, registrant_id in pairs:
+        by_record[(source, source_id)].add(registrant_id)
+    return {hit.pk: by_record.get((hit.source, hit.source_id), set()) for hit in hits}
+
+
+@transaction.atomic
+@audited_service
+def hits_match(*, actor: Any = None, hits: Sequence[Hit]) -> None:
+    """Match new hits in one batch (``match_subjects``) and record each result."""
+    hits = [h for h in hits if h.status == HitStatus.NEW]
+    if not hits:
+        return
+    excluded = _false_matches(hits)
+    results = match_subjects([subject_of(h) for h in hits], exclude=[excluded[h.pk] for h in hits])
+    for hit, result in zip(hits, results, strict=True):
+        _apply_result(hit, result)
+        if hit.event_type == HitEventType.IMESA_MATCH:
+            _publish_dod(hit, actor)
+
+
+def _apply_result(hit: Hit, result: MatchResult) -> None:
+    """Store the ranked candidates and move the hit on: an automatic match confirms it, a
+    review puts it in the queue, no match closes it."""
+    HitCandidate.objects.bulk_create(
+        HitCandidate(
+            hit=hit,
+            registrant_id=c.registrant_id,
+            rank=rank,
+            score=min(max(float(c.score), 0.0), 1.0),
+            decision=c.decision,
+            explanation=c.explanation,
+            fields=c.fields,
+        )
+        for rank, c in enumerate(result.candidates, start=1)
+    )
+    decision = result.decision if result.candidates else MatchDecision.NO_MATCH
+    hit.decision = decision
+    registrant = None
+    if decision == MatchDecision.MATCH:
+        best = next((c for c in result.candidates if c.decision == MatchDecision.MATCH), result.candidates[0])
+        registrant = Registrant.objects.get(pk=best.registrant_id)
+    _transition(hit, ENGINE_DECISIONS[decision], actor=None, registrant=registrant)
+
+
+# --- decisions ---------------------------------------------------------------------------
+
+
+def _transition(
+    hit: Hit,
+    decision: str,
+    *,
+    actor: Any,
+    registrant: Registrant | None = None,
+    duplicate_of: Hit | None = None,
+    note: str = "",
+    to_status: str | None = None,
+) -> HitDecision:
+    key = (hit.status, decision)
+    if key not in TRANSITIONS:
+        raise ValidationError(
+            {
+                "decision": f"A hit that is {hit.get_status_display().lower()} cannot be given the decision "
+                f"'{ReviewDecision(decision).label}'."
+            }
+        )
+    from_status = hit.status
+    hit.status = to_status or TRANSITIONS[key]
+    if hit.status == HitStatus.CONFIRMED:
+        hit.registrant = registrant
+        hit.confirmed_at = timezone.now()
+    if duplicate_of is not None:
+        hit.duplicate_of = duplicate_of
+    hit.full_clean(validate_unique=False, validate_constraints=False)
+    hit.save()
+    record = HitDecision(
+        hit=hit,
+        decision=decision,
+        registrant=registrant,
+        duplicate_of=duplicate_of,
+        from_status=from_status,
+        to_status=hit.status,
+        note=note,
+        decided_by=actor if actor is not None and actor.pk else None,
+    )
+    record.full_clean()
+    record.save()
+    if hit.status == HitStatus.CONFIRMED:
+        _publish_confirmed(hit, actor)
+    return record
+
+
+def _publish_confirmed(hit: Hit, actor: Any) -> None:
+    """White paper VI: a confirmed identity event goes to the agencies the routing rules name
+    for its event type (DESIGN.md "Who is told what")."""
+    if hit.event_type == HitEventType.IMESA_MATCH:
+        return  # routed on arrival (_publish_dod); DoD, not NSOTC, works IMESA matches
+    context = {"countries": [hit.destination_country]} if hit.destination_country else None
+    publish_event(
+        event_type=hit.event_type,
+        registrant=hit.registrant,
+        actor=actor,
+        source=hit,
+        context=context,
+        dedupe_key=f"hit:{hit.pk}:confirmed",
+    )
+    # A confirmed hit opens an NSOTC case, as a submitted travel notice does (DESIGN.md "Case").
+    from .cases import case_open_for_hit
+
+    case_open_for_hit(
+        actor=actor,
+        registrant=hit.registrant,
+        hit_id=hit.pk,
+        reason=f"Opened by a confirmed {hit.get_event_type_display().lower()} hit ({hit.source} {hit.source_id}).",
+    )
+
+
+def _check_can_decide(actor: Any, hit: Hit) -> Hit:
+    if actor is None or not Hit.objects.visible_to(actor, "change").filter(pk=hit.pk).exists():
+        raise PermissionDenied("Only an NSOTC analyst decides hits.")
+    # Two analysts deciding the same hit at once: the second waits, then sees the first's status.
+    return Hit.objects.select_for_update().get(pk=hit.pk)
+
+
+@transaction.atomic
+@audited_service
+def hit_decide(
+    *,
+    actor: Any,
+    hit: Hit,
+    decision: str,
+    candidate: HitCandidate | None = None,
+    duplicate_of: Hit | None = None,
+    note: str = "",
+) -> HitDecision:
+    """Record an analyst's decision: confirmed match (of one candidate), false match (of one
+    candidate, or of all open ones, remembered for the source record), duplicate hit (of another
+    hit) or needs more information. The note is required for the last two."""
+    hit = _check_can_decide(actor, hit)
+    note = (note or "").strip()
+    errors: dict[str, str] = {}
+    if decision not in dict(ReviewDecision.analyst_decisions()):
+        errors["decision"] = "Choose confirmed match, false match, duplicate hit or needs more information."
+    if decision in NOTE_REQUIRED and not note:
+        errors["note"] = "Say why in a note."
+    if candidate is not None:
+        # read again under the hit's lock: another analyst may have just marked it
+        candidate = hit.candidates.filter(pk=candidate.pk, false_match=False).select_related("registrant").first()
+        if candidate is None:
+            errors["candidate"] = "Choose one of this hit's open candidates."
+    if decision == D.CONFIRMED_MATCH and candidate is None:
+        errors.setdefault("candidate", "Choose the candidate the hit is confirmed against.")
+    if decision == D.DUPLICATE and duplicate_of is not None:
+        if duplicate_of.pk == hit.pk:
+            errors["duplicate_of"] = "A hit cannot duplicate itself."
+        elif not Hit.objects.visible_to(actor).filter(pk=duplicate_of.pk).exists():
+            errors["duplicate_of"] = "No such hit."
+    if errors:
+        raise ValidationError(errors)
+    if decision == D.CONFIRMED_MATCH:
+        return _transition(hit, decision, actor=actor, registrant=candidate.registrant, note=note)
+    if decision == D.FALSE_MATCH:
+        return _false_match(hit, actor=actor, candidate=candidate, note=note)
+    return _transition(hit, decision, actor=actor, duplicate_of=duplicate_of, note=note)
+
+
+def _false_match(hit: Hit, *, actor: Any, candidate: HitCandidate | None, note: str) -> HitDecision:
+    open_candidates = list(hit.candidates.filter(false_match=False).select_related("registrant"))
+    marked = [candidate] if candidate is not None else open_candidates
+    remaining = [c for c in open_candidates if c.pk not in {m.pk for m in marked}]
+    to_status = PARTIAL_FALSE_MATCH.get(hit.status) if remaining else None
+    record = _transition(
+        hit,
+        D.FALSE_MATCH,
+        actor=actor,
+        registrant=candidate.registrant if candidate is not None else None,
+        note=note,
+        to_status=to_status,
+    )
+    HitCandidate.objects.filter(pk__in=[c.pk for c in marked]).update(false_match=True)
+    for c in marked:
+        FalseMatch.objects.get_or_create(
+            source=hit.source,
+            source_id=hit.source_id,
+            registrant_id=c.registrant_id,
+            defaults={"hit": hit, "decided_by": record.decided_by, "note": note},
+        )
+    return record
+
+
+@transaction.atomic
+@audited_service
+def hit_rematch(*, actor: Any, hit: Hit) -> Hit:
+    """Match a hit again (after more information, or when the registry changed). Registrants
+    already declared a false match for its source record are not raised again."""
+    hit = _check_can_decide(actor, hit)
+    _transition(hit, D.REMATCHED, actor=actor)
+    hit.candidates.all().delete()
+    result = match_subject(subject_of(hit), exclude=_false_matches([hit])[hit.pk])
+    _apply_result(hit, result)
+    return hit

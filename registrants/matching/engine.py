@@ -1,0 +1,834 @@
+"""The matching engine: blocking through the indexed keys, batched retrieval of the candidates,
+scoring with batched string kernels, and the decision.
+
+Scoring follows the Fellegi-Sunter model: every field adds the log2 likelihood ratio of what it
+shows (agreement level), the sum is set against the prior odds that a reported person is a given
+registrant (``MATCH_PRIOR_BITS``), and the score is the resulting probability. Agreement on a
+name counts for less the more common the name is in the registry (frequency weighting), so two
+different people called John Smith born on the same day do not confirm each other
+automatically. See docs/matching.md.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import jellyfish
+import numpy as np
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA, JaroWinkler
+
+from ..keys import (
+    compact,
+    date_key,
+    given_code,
+    normalise_identifier,
+    normalise_name,
+    surname_codes,
+)
+from ..models import Identifier, MatchKey, Registrant, RegistrantBirthDate, RegistrantName
+
+if TYPE_CHECKING:
+    from . import MatchResult, Subject
+
+# --- nicknames ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _nicknamer():
+    from nicknames import NickNamer
+
+    return NickNamer()
+
+
+@lru_cache(maxsize=20000)
+def nickname_family(token: str) -> frozenset[str]:
+    """A given name with its nicknames and the names it is short for (William: Bill, Will, ...;
+    Peggy: Margaret), upper-case, from the ``nicknames`` dataset."""
+    if not token or len(token) < 2:
+        return frozenset({token} if token else ())
+    namer = _nicknamer()
+    low = token.lower()
+    family = {low} | set(namer.nicknames_of(low)) | set(namer.canonicals_of(low))
+    return frozenset(normalise_name(n) for n in family)
+
+
+@lru_cache(maxsize=100000)
+def _metaphone(value: str) -> str:
+    return jellyfish.metaphone(value) if value else ""
+
+
+@lru_cache(maxsize=100000)
+def _nysiis(value: str) -> str:
+    return jellyfish.nysiis(value) if value else ""
+
+
+# --- name frequencies -------------------------------------------------------------------------
+
+# Smoothing: a registry of a few hundred people says little about how common a name is, so the
+# counts are blended with a population prior worth this many people.
+PRIOR_PEOPLE = 100_000
+SURNAME_PRIOR_FREQUENCY = 1 / 3000
+GIVEN_PRIOR_FREQUENCY = 1 / 800
+
+
+@dataclass
+class Frequencies:
+    total: int
+    surnames: dict[str, int]
+    given: dict[str, int]
+    pairs: dict[tuple[str, str], int]  # (first given name, compact surname)
+    loaded_at: float
+
+    # Counts leave one person out: how common a name is among the *other* people, so that the
+    # candidate's own record does not make its name look common in a small registry.
+
+    def surname(self, compact_surname: str) -> float:
+        count = max(self.surnames.get(compact_surname, 0) - 1, 0)
+        return (count + PRIOR_PEOPLE * SURNAME_PRIOR_FREQUENCY) / (self.total + PRIOR_PEOPLE)
+
+    def given_name(self, token: str) -> float:
+        count = max(self.given.get(token, 0) - 1, 0)
+        return (count + PRIOR_PEOPLE * GIVEN_PRIOR_FREQUENCY) / (self.total + PRIOR_PEOPLE)
+
+    def full_name(self, token: str, compact_surname: str) -> float:
+        """Given names and surnames go together (by language and family), so the frequency of
+        the pair, not the product of both, says how rare a full name is."""
+        count = max(self.pairs.get((token, compact_surname), 0) - 1, 0)
+        prior = PRIOR_PEOPLE * SURNAME_PRIOR_FREQUENCY * GIVEN_PRIOR_FREQUENCY
+        return (count + prior) / (self.total + PRIOR_PEOPLE)
+
+
+_frequencies: Frequencies | None = None
+
+
+def name_frequencies() -> Frequencies:
+    """How often each surname, first given name and pair of them occurs among the registry's
+    names: one grouped query, kept for ``MATCH_FREQUENCY_TTL`` seconds per process."""
+    global _frequencies
+    ttl = settings.MATCH_FREQUENCY_TTL
+    if _frequencies is not None and ttl and time.monotonic() - _frequencies.loaded_at < ttl:
+        return _frequencies
+    surnames: dict[str, int] = defaultdict(int)
+    given: dict[str, int] = defaultdict(int)
+    pairs: dict[tuple[str, str], int] = defaultdict(int)
+    total = 0
+    rows = RegistrantName.objects.values_list("norm_given", "norm_surname").annotate(n=Count("id")).order_by()
+    for given_name, surname, n in rows:
+        token = (given_name.split() or [""])[0]
+        sur = compact(surname)
+        surnames[sur] += n
+        given[token] += n
+        pairs[(token, sur)] += n
+        total += n
+    _frequencies = Frequencies(total, dict(surnames), dict(given), dict(pairs), time.monotonic())
+    return _frequencies
+
+
+def forget_frequencies() -> None:
+    global _frequencies
+    _frequencies = None
+
+
+# --- prepared subjects -----------------------------------------------------------------------
+
+
+@dataclass
+class Prepared:
+    given: str
+    given_first: str
+    middle: str
+    surname: str
+    dob: date | None
+    swapped_dob: date | None
+    sex: str
+    nationality: str
+    documents: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, norm number, country)
+
+
+def _alpha2(code: str) -> str:
+    code = (code or "").strip().upper()
+    if len(code) == 3:
+        import pycountry
+
+        country = pycountry.countries.get(alpha_3=code)
+        return country.alpha_2 if country else code
+    return code
+
+
+def _swap(dob: date | None) -> date | None:
+    if dob is None or dob.day > 12 or dob.day == dob.month:
+        return None
+    return date(dob.year, dob.day, dob.month)
+
+
+def prepare(subject: Subject) -> Prepared:
+    given = normalise_name(subject.given_name)
+    sex = (subject.sex or "").strip().upper()[:1]
+    docs = []
+    for doc in subject.documents:
+        number = normalise_identifier(doc.number)
+        if number:
+            docs.append((doc.kind, number, _alpha2(doc.country)))
+    return Prepared(
+        given=given,
+        given_first=given.split()[0] if given else "",
+        middle=normalise_name(subject.middle_name),
+        surname=normalise_name(subject.surname),
+        dob=subject.date_of_birth,
+        swapped_dob=_swap(subject.date_of_birth),
+        sex=sex if sex in ("M", "F") else "",
+        nationality=_alpha2(subject.nationality),
+        documents=docs,
+    )
+
+
+# --- blocking ---------------------------------------------------------------------------------
+
+# How much each kind of key says about a candidate, to keep the best MATCH_MAX_BLOCK.
+KEY_PRIORITY = {"D": 10, "DS": 4, "Y": 6, "M": 6, "N": 3}
+IDENTIFIER_PRIORITY = 1000
+
+
+def given_codes(p: Prepared) -> set[str]:
+    """Sound keys for the subject's given name, its nickname family and its middle name (an
+    extra or missing middle name shifts names between the two fields)."""
+    codes = {given_code(p.given)}
+    if p.given_first:
+        codes.update(given_code(n) for n in sorted(nickname_family(p.given_first))[:12])
+    if p.middle:
+        codes.add(given_code(p.middle))
+    if not p.given and not p.middle:
+        codes.add("")
+    return codes
+
+
+def lookup_keys(p: Prepared) -> dict[str, int]:
+    keys: dict[str, int] = {}
+
+    def add(key: str, priority: int) -> None:
+        keys[key] = max(keys.get(key, 0), priority)
+
+    if p.dob:
+        add(date_key(p.dob), KEY_PRIORITY["D"])
+    if p.swapped_dob:
+        add(date_key(p.swapped_dob), KEY_PRIORITY["DS"])
+    orientations = [(surname_codes(p.surname), given_codes(p))]
+    if p.given and p.surname:  # given name and surname swapped
+        orientations.append((surname_codes(p.given), {given_code(p.surname)}))
+    mmdds = []
+    if p.dob:
+        mmdds.append(f"{p.dob.month:02d}{p.dob.day:02d}")
+        if p.swapped_dob:
+            mmdds.append(f"{p.swapped_dob.month:02d}{p.swapped_dob.day:02d}")
+    for surs, givs in orientations:
+        for sur in surs:
+            for giv in givs:
+                if p.dob:
+                    add(f"Y|{sur}|{giv}|{p.dob.year:04d}", KEY_PRIORITY["Y"])
+                    for mmdd in mmdds:
+                        add(f"M|{sur}|{giv}|{mmdd}", KEY_PRIORITY["M"])
+                else:
+                    add(f"N|{sur}|{giv}", KEY_PRIORITY["N"])
+    return keys
+
+
+def _select(table: str, columns: Sequence[str], column: str, values: Sequence[Any]) -> list[tuple]:
+    """``SELECT columns FROM table WHERE column IN values`` in one statement on PostgreSQL (an
+    array parameter), in chunks elsewhere."""
+    if not values:
+        return []
+    cols = ", ".join(columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One text parameter split by the server: quoting a long array client-side costs more.
+            if isinstance(values[0], str):
+                condition, param = f"{column} = ANY(string_to_array(%s, chr(10)))", "\n".join(values)
+            else:
+                condition, param = f"{column} = ANY(string_to_array(%s, ',')::bigint[])", ",".join(map(str, values))
+            cursor.execute(f"SELECT {cols} FROM {table} WHERE {condition}", [param])  # noqa: S608
+            return cursor.fetchall()
+        rows: list[tuple] = []
+        values = list(values)
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT {cols} FROM {table} WHERE {column} IN ({marks})", chunk)  # noqa: S608
+            rows.extend(cursor.fetchall())
+        return rows
+
+
+@dataclass
+class Block:
+    candidates: list[int]
+    identifier_hits: dict[int, list[str]]  # registrant id -> labels of the equal documents
+    keys_found: int = 0  # registrants the keys found before the cap
+
+
+def block(prepared: Sequence[Prepared], exclude: Sequence[Collection[int]]) -> list[Block]:
+    """Candidates per subject from the indexed keys and identifiers: two queries for the batch."""
+    per_subject = [lookup_keys(p) for p in prepared]
+    all_keys = sorted({k for keys in per_subject for k in keys})
+    found: dict[str, list[int]] = defaultdict(list)
+    for key, rid in _select(MatchKey._meta.db_table, ("key", "registrant_id"), "key", all_keys):
+        found[key].append(rid)
+    numbers = sorted({number for p in prepared for _, number, _ in p.documents})
+    by_number: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    for rid, kind, number, country in _select(
+        Identifier._meta.db_table, ("registrant_id", "kind", "norm_value", "issuing_country"), "norm_value", numbers
+    ):
+        by_number[number].append((rid, kind, country))
+    blocks = []
+    limit = settings.MATCH_MAX_BLOCK
+    for p, keys, skip in zip(prepared, per_subject, exclude, strict=True):
+        priority: dict[int, int] = defaultdict(int)
+        for key, weight in keys.items():
+            for rid in found.get(key, ()):
+                priority[rid] += weight
+        hits: dict[int, list[str]] = defaultdict(list)
+        for kind, number, country in p.documents:
+            for rid, their_kind, their_country in by_number.get(number, ()):
+                if their_kind == kind and not (country and their_country and country != their_country):
+                    hits[rid].append(kind)
+                    priority[rid] += IDENTIFIER_PRIORITY
+        for rid in skip:
+            priority.pop(rid, None)
+            hits.pop(rid, None)
+        ranked = sorted(priority, key=lambda rid: (-priority[rid], rid))[:limit]
+        blocks.append(Block(ranked, dict(hits), len(priority)))
+    return blocks
+
+
+# --- candidate data ---------------------------------------------------------------------------
+
+
+class Vocabulary:
+    """Strings of a batch numbered once, so that comparisons run on unique pairs of numbers."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {"": 0}
+        self.items: list[str] = [""]
+
+    def id(self, value: str) -> int:
+        found = self.index.get(value)
+        if found is None:
+            found = self.index[value] = len(self.items)
+            self.items.append(value)
+        return found
+
+    def ids(self, values: Iterable[str]) -> np.ndarray:
+        return np.fromiter((self.id(v) for v in values), dtype=np.int64)
+
+
+@dataclass
+class CandidateData:
+    """Everything scoring needs about the candidates of a batch, as arrays indexed by the
+    position of the registrant id in ``ids`` (sorted)."""
+
+    ids: np.ndarray
+    external_id: list[str]
+    sex: np.ndarray  # 0 unknown, 1 M, 2 F
+    citizenship_codes: np.ndarray  # position * 1000 + country vocabulary id, sorted
+    has_citizenship: np.ndarray
+    citizenships: list[list[str]]
+    name_start: np.ndarray
+    name_count: np.ndarray
+    name_surname: np.ndarray  # vocabulary ids, grouped by candidate
+    name_given: np.ndarray  # first given name
+    name_middle: np.ndarray
+    name_kind: list[str]
+    date_start: np.ndarray
+    date_count: np.ndarray
+    date_ymd: np.ndarray
+    documents: dict[int, list[tuple[str, str, str]]]  # position -> (kind, norm number, country)
+
+    def position(self, registrant_ids: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.ids, registrant_ids)
+
+
+SEX_CODE = {"M": 1, "F": 2}
+
+
+def _grouped(positions: list[int], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Order rows by candidate position: (row order, start per candidate, count per candidate)."""
+    pos = np.array(positions, dtype=np.int64)
+    order = np.argsort(pos, kind="stable")
+    count = np.bincount(pos, minlength=n) if len(pos) else np.zeros(n, dtype=np.int64)
+    start = np.concatenate(([0], np.cumsum(count)[:-1])) if n else np.zeros(0, dtype=np.int64)
+    return order, start, count
+
+
+def fetch(
+    ids: Iterable[int], document_kinds: Collection[str], vocab: Vocabulary, countries: Vocabulary
+) -> CandidateData:
+    """Read the candidates of a batch: four queries whatever their number (PostgreSQL)."""
+    id_list = sorted(set(ids))
+    id_array = np.array(id_list, dtype=np.int64)
+    n = len(id_list)
+    where = {rid: k for k, rid in enumerate(id_list)}
+    external_id = [""] * n
+    sex = np.zeros(n, dtype=np.int8)
+    citizenships: list[list[str]] = [[] for _ in range(n)]
+    codes = []
+    for rid, ext, their_sex, their_citizenships in _select(
+        Registrant._meta.db_table, ("id", "external_id", "sex", "citizenships"), "id", id_list
+    ):
+        k = where[rid]
+        external_id[k] = ext
+        sex[k] = SEX_CODE.get(their_sex, 0)
+        if isinstance(their_citizenships, str):
+            their_citizenships = _json_list(their_citizenships)
+        citizenships[k] = list(their_citizenships or [])
+        codes.extend(k * 1000 + countries.id(c) for c in citizenships[k])
+    rows = _select(
+        RegistrantName._meta.db_table,
+        ("registrant_id", "kind", "norm_given", "norm_middle", "norm_surname"),
+        "registrant_id",
+        id_list,
+    )
+    order, name_start, name_count = _grouped([where[r[0]] for r in rows], n)
+    rows = [rows[i] for i in order]
+    dates = _select(RegistrantBirthDate._meta.db_table, ("registrant_id", "date"), "registrant_id", id_list)
+    d_order, date_start, date_count = _grouped([where[r[0]] for r in dates], n)
+    documents: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    if document_kinds:
+        for rid, kind, number, country in _select(
+            Identifier._meta.db_table,
+            ("registrant_id", "kind", "norm_value", "issuing_country"),
+            "registrant_id",
+            id_list,
+        ):
+            if kind in document_kinds:
+                documents[where[rid]].append((kind, number, country))
+    return CandidateData(
+        ids=id_array,
+        external_id=external_id,
+        sex=sex,
+        citizenship_codes=np.sort(np.array(codes, dtype=np.int64)),
+        has_citizenship=np.array([bool(c) for c in citizenships], dtype=bool),
+        citizenships=citizenships,
+        name_start=name_start,
+        name_count=name_count,
+        name_surname=vocab.ids(r[4] for r in rows),
+        name_given=vocab.ids((r[2].split() or [""])[0] for r in rows),
+        name_middle=vocab.ids(r[3] for r in rows),
+        name_kind=[r[1] for r in rows],
+        date_start=date_start,
+        date_count=date_count,
+        date_ymd=np.fromiter((_ymd(_as_date(dates[i][1])) for i in d_order), dtype=np.int64, count=len(dates)),
+        documents=documents,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _json_list(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text or "[]") or ())
+
+
+def _as_date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _expand(pair_pos: np.ndarray, start: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each pair, one row per child of its candidate: (pair index, child index)."""
+    per_pair = count[pair_pos]
+    total = int(per_pair.sum())
+    pair_index = np.repeat(np.arange(len(pair_pos)), per_pair)
+    offsets = np.arange(total) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
+    return pair_index, start[pair_pos][pair_index] + offsets
+
+
+# --- field comparisons (batched over unique pairs of strings) --------------------------------
+
+EXACT, PART, NICKNAME, PHONETIC, TYPO, INITIAL, SIMILAR, DIFFERENT, MISSING = 8, 7, 6, 5, 4, 3, 2, 1, 0
+
+
+def _on_unique(left: np.ndarray, right: np.ndarray, vocab: Vocabulary, levels) -> np.ndarray:
+    """Compute ``levels(left strings, right strings)`` once per distinct pair of vocabulary ids."""
+    if not len(left):
+        return np.zeros(0, dtype=np.int8)
+    width = len(vocab.items) + 1
+    uniq, inverse = np.unique(left * width + right, return_inverse=True)
+    items = vocab.items
+    ul = [items[i] for i in (uniq // width).tolist()]
+    ur = [items[i] for i in (uniq % width).tolist()]
+    return levels(ul, ur)[inverse.reshape(-1)]
+
+
+def _workers(n: int) -> int:
+    """All cores for big batches; one thread for small ones (starting threads costs more)."""
+    return -1 if n >= 20000 else 1
+
+
+def _similar_sound(a: str, b: str) -> bool:
+    if not a or not b or a == b:
+        return False
+    try:
+        return bool(jellyfish.match_rating_comparison(a, b))
+    except ValueError:
+        return False
+
+
+def surname_levels(ul: list[str], ur: list[str]) -> np.ndarray:
+    """Agreement level of normalised surnames: exact, part of a compound, phonetic, spelling
+    variant (typo, transposed letters), different, missing."""
+    lc = [compact(x) for x in ul]
+    rc = [compact(x) for x in ur]
+    jw = process.cpdist(lc, rc, scorer=JaroWinkler.normalized_similarity, workers=_workers(len(ul)))
+    osa = process.cpdist(lc, rc, scorer=OSA.distance, workers=_workers(len(ul)))
+    parts = process.cpdist(ul, ur, scorer=fuzz.token_set_ratio, workers=_workers(len(ul)))
+    shortest = np.fromiter((min(len(a), len(b)) for a, b in zip(lc, rc, strict=True)), dtype=np.int64, count=len(lc))
+    level = np.full(len(ul), DIFFERENT, dtype=np.int8)
+    # Transliterations the other keys miss (Schewtschenko~Shevchenko, Wolkow~Volkov, Chung~Jung).
+    level[np.fromiter((_similar_sound(a, b) for a, b in zip(lc, rc, strict=True)), bool, len(lc))] = SIMILAR
+    level[(jw >= 0.9) | ((osa <= 1) & (shortest >= 4))] = TYPO
+    phonetic = np.fromiter(
+        (bool(a) and (_metaphone(a) == _metaphone(b) or _nysiis(a) == _nysiis(b)) for a, b in zip(lc, rc, strict=True)),
+        dtype=bool,
+        count=len(lc),
+    )
+    level[phonetic] = PHONETIC
+    level[parts >= 100] = PART
+    level[np.fromiter((a == b for a, b in zip(lc, rc, strict=True)), dtype=bool, count=len(lc))] = EXACT
+    level[(shortest == 0)] = MISSING
+    return level
+
+
+def given_levels(ul: list[str], ur: list[str]) -> np.ndarray:
+    """Agreement level of first given names: exact, nickname, phonetic, spelling variant,
+    initial only, different, missing."""
+    jw = process.cpdist(ul, ur, scorer=JaroWinkler.normalized_similarity, workers=_workers(len(ul)))
+    osa = process.cpdist(ul, ur, scorer=OSA.distance, workers=_workers(len(ul)))
+    shortest = np.fromiter((min(len(a), len(b)) for a, b in zip(ul, ur, strict=True)), dtype=np.int64, count=len(ul))
+    level = np.full(len(ul), DIFFERENT, dtype=np.int8)
+    level[(jw >= 0.9) | ((osa <= 1) & (shortest >= 4))] = TYPO
+    level[
+        np.fromiter((bool(a) and _metaphone(a) == _metaphone(b) for a, b in zip(ul, ur, strict=True)), bool, len(ul))
+    ] = PHONETIC
+    nick = np.fromiter(
+        (
+            len(a) > 1 and len(b) > 1 and a != b and (b in nickname_family(a) or a in nickname_family(b))
+            for a, b in zip(ul, ur, strict=True)
+        ),
+        dtype=bool,
+        count=len(ul),
+    )
+    level[nick] = NICKNAME
+    level[(shortest == 1) & np.fromiter((a[:1] == b[:1] for a, b in zip(ul, ur, strict=True)), bool, len(ul))] = INITIAL
+    level[np.fromiter((a == b for a, b in zip(ul, ur, strict=True)), dtype=bool, count=len(ul))] = EXACT
+    level[shortest == 0] = MISSING
+    return level
+
+
+def middle_levels(ul: list[str], ur: list[str]) -> np.ndarray:
+    level = np.full(len(ul), DIFFERENT, dtype=np.int8)
+    for i, (a, b) in enumerate(zip(ul, ur, strict=True)):
+        if not a or not b:
+            level[i] = MISSING
+        elif a == b:
+            level[i] = EXACT
+        elif (len(a) == 1 or len(b) == 1) and a[0] == b[0]:
+            level[i] = INITIAL
+    return level
+
+
+def _table(mapping: dict[int, float], size: int = 16) -> np.ndarray:
+    table = np.zeros(size)
+    for level, weight in mapping.items():
+        table[level] = weight
+    return table
+
+
+# --- weights (log2 likelihood ratios) ---------------------------------------------------------
+
+M_NAME = 0.95  # a true pair's name agrees exactly this often
+NAME_WEIGHT_CAP = {"surname": 14.0, "given": 12.0}
+SURNAME_DROP = {EXACT: 0.0, PART: 1.5, PHONETIC: 3.0, TYPO: 3.5}
+SURNAME_SIMILAR = -4.0  # sounds alike only by the match rating approach: weak, but not a contradiction
+GIVEN_DROP = {EXACT: 0.0, NICKNAME: 2.0, PHONETIC: 2.5, TYPO: 3.5}
+SURNAME_DIFFERENT = -7.0
+GIVEN_DIFFERENT = -6.0
+GIVEN_INITIAL = 1.5
+MIDDLE_WEIGHT = {EXACT: 3.5, INITIAL: 2.0, DIFFERENT: -3.5, MISSING: 0.0}
+SWAP_PENALTY = 1.5
+
+DOB_EXACT, DOB_SWAPPED, DOB_DIGIT, DOB_YEAR, DOB_DIFFERENT, DOB_MISSING = 5, 4, 3, 2, 1, 0
+DOB_WEIGHT = {DOB_EXACT: 14.0, DOB_SWAPPED: 8.0, DOB_DIGIT: 4.5, DOB_YEAR: 4.5, DOB_DIFFERENT: -6.0, DOB_MISSING: 0.0}
+DOB_TEXT = {
+    DOB_EXACT: "exact",
+    DOB_SWAPPED: "day and month swapped",
+    DOB_DIGIT: "one digit different",
+    DOB_YEAR: "year one off",
+    DOB_DIFFERENT: "different",
+}
+IDENTIFIER_WEIGHT = 25.0
+DOCUMENT_DIFFERENT = -1.0
+SEX_AGREE = {"M": 0.3, "F": 3.0}
+SEX_DIFFERENT = -4.0
+NATIONALITY_AGREE = {"US": 0.5}
+NATIONALITY_AGREE_OTHER = 3.0
+NATIONALITY_DIFFERENT = -1.0
+
+
+def _name_weight(level: np.ndarray, freq: np.ndarray, kind: str) -> np.ndarray:
+    base = np.clip(np.log2(M_NAME / freq), 1.0, NAME_WEIGHT_CAP[kind])
+    drops = SURNAME_DROP if kind == "surname" else GIVEN_DROP
+    weight = np.zeros(len(level))
+    for lvl, drop in drops.items():
+        mask = level == lvl
+        weight[mask] = np.maximum(base[mask] - drop, 1.0)
+    weight[level == DIFFERENT] = SURNAME_DIFFERENT if kind == "surname" else GIVEN_DIFFERENT
+    if kind == "surname":
+        weight[level == SIMILAR] = SURNAME_SIMILAR
+    if kind == "given":
+        weight[level == INITIAL] = GIVEN_INITIAL
+    return weight
+
+
+def _digits_differing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    count = np.zeros(len(a), dtype=np.int8)
+    x, y = a.copy(), b.copy()
+    for _ in range(8):
+        count += (x % 10 != y % 10).astype(np.int8)
+        x //= 10
+        y //= 10
+    return count
+
+
+def _ymd(d: date | None) -> int:
+    return d.year * 10000 + d.month * 100 + d.day if d else -1
+
+
+MIDDLE_TABLE = _table(MIDDLE_WEIGHT)
+DOB_TABLE = _table(DOB_WEIGHT)
+
+
+# --- the batch -------------------------------------------------------------------------------
+
+SURNAME_TEXT = {
+    EXACT: "exact {b}",
+    PART: "compound surname part {a}~{b}",
+    PHONETIC: "phonetic match {a}~{b}",
+    TYPO: "spelling variant {a}~{b}",
+    SIMILAR: "similar sound {a}~{b}",
+    DIFFERENT: "different ({a} / {b})",
+}
+GIVEN_TEXT = {
+    EXACT: "exact {b}",
+    NICKNAME: "nickname {a}~{b}",
+    PHONETIC: "phonetic match {a}~{b}",
+    TYPO: "spelling variant {a}~{b}",
+    INITIAL: "initial {a}~{b}",
+    DIFFERENT: "different ({a} / {b})",
+}
+MIDDLE_TEXT = {EXACT: "exact {b}", INITIAL: "initial {a}~{b}", DIFFERENT: "different ({a} / {b})"}
+
+
+def match_batch(subjects: Sequence[Subject], exclude: Sequence[Collection[int]]) -> list[MatchResult]:
+    from . import Candidate, Decision, MatchResult
+
+    prepared = [prepare(s) for s in subjects]
+    blocks = block(prepared, exclude)
+    results = [MatchResult(decision=Decision.NO_MATCH, blocked=len(b.candidates)) for b in blocks]
+    pair_subject = np.fromiter(
+        (i for i, b in enumerate(blocks) for _ in b.candidates),
+        dtype=np.int64,
+        count=sum(len(b.candidates) for b in blocks),
+    )
+    if not len(pair_subject):
+        return results
+    pair_rid = np.fromiter((rid for b in blocks for rid in b.candidates), dtype=np.int64, count=len(pair_subject))
+    vocab, countries = Vocabulary(), Vocabulary()
+    kinds = {kind for p in prepared for kind, _, _ in p.documents}
+    data = fetch(pair_rid.tolist(), kinds, vocab, countries)
+    freqs = name_frequencies()
+    pair_pos = data.position(pair_rid)
+    n_pairs = len(pair_rid)
+
+    # the subject's fields as vocabulary ids
+    s_sur = vocab.ids(p.surname for p in prepared)
+    s_giv = vocab.ids(p.given_first for p in prepared)
+    s_mid = vocab.ids(p.middle for p in prepared)
+    s_giv_as_sur = vocab.ids(p.given if p.given and p.surname else "" for p in prepared)
+    s_sur_as_giv = vocab.ids(p.surname.split()[0] if p.given and p.surname else "" for p in prepared)
+
+    # names: one row per (pair, candidate name), as reported and with given name and surname swapped
+    row_pair, row_name = _expand(pair_pos, data.name_start, data.name_count)
+    row_subject = pair_subject[row_pair]
+    can_swap = s_giv_as_sur[row_subject] > 0
+    swap_rows = np.nonzero(can_swap)[0]
+    row_pair = np.concatenate((row_pair, row_pair[swap_rows]))
+    row_name = np.concatenate((row_name, row_name[swap_rows]))
+    swapped = np.concatenate((np.zeros(len(row_subject), dtype=bool), np.ones(len(swap_rows), dtype=bool)))
+    row_subject = pair_subject[row_pair]
+    left_sur = np.where(swapped, s_giv_as_sur[row_subject], s_sur[row_subject])
+    left_giv = np.where(swapped, s_sur_as_giv[row_subject], s_giv[row_subject])
+    left_mid = s_mid[row_subject]
+    right_sur = data.name_surname[row_name]
+    right_giv = data.name_given[row_name]
+    right_mid = data.name_middle[row_name]
+    sur_level = _on_unique(left_sur, right_sur, vocab, surname_levels)
+    giv_level = _on_unique(left_giv, right_giv, vocab, given_levels)
+    mid_level = _on_unique(left_mid, right_mid, vocab, middle_levels)
+    # name frequencies per vocabulary id (only the candidates' names are looked up)
+    # A name agreeing counts as much as the more common of the two spellings is rare.
+    sur_freq = np.zeros(len(vocab.items))
+    uniq = np.unique(np.concatenate((right_sur, left_sur)))
+    sur_freq[uniq] = [freqs.surname(compact(vocab.items[i])) for i in uniq.tolist()]
+    giv_freq = np.zeros(len(vocab.items))
+    uniq = np.unique(np.concatenate((right_giv, left_giv)))
+    giv_freq[uniq] = [freqs.given_name(vocab.items[i]) for i in uniq.tolist()]
+    u_sur = np.maximum(np.maximum(sur_freq[right_sur], sur_freq[left_sur]), 1e-9)
+    u_giv = np.maximum(np.maximum(giv_freq[right_giv], giv_freq[left_giv]), 1e-9)
+    # When both names agree, their weights are capped by the rarity of the full name (the pair).
+    width = len(vocab.items) + 1
+    pair_codes, pair_inverse = np.unique(right_giv * width + right_sur, return_inverse=True)
+    u_pair = (
+        np.array(
+            [freqs.full_name(vocab.items[c // width], compact(vocab.items[c % width])) for c in pair_codes.tolist()]
+        )[pair_inverse.reshape(-1)]
+        if len(pair_codes)
+        else np.zeros(0)
+    )
+    independent = _name_weight(np.full(len(u_sur), EXACT), u_sur, "surname") + _name_weight(
+        np.full(len(u_giv), EXACT), u_giv, "given"
+    )
+    joint = np.clip(np.log2(M_NAME * M_NAME / np.maximum(u_pair, 1e-12)), 2.0, independent)
+    both_agree = (sur_level >= TYPO) & (giv_level >= TYPO)
+    name_bits = (
+        _name_weight(sur_level, u_sur, "surname")
+        + _name_weight(giv_level, u_giv, "given")
+        - np.where(both_agree, independent - joint, 0.0)
+        + MIDDLE_TABLE[mid_level]
+        - SWAP_PENALTY * swapped
+    )
+    # the best name row of each pair
+    best_row = np.full(n_pairs, -1, dtype=np.int64)
+    if len(row_pair):
+        order = np.lexsort((-name_bits, row_pair))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = row_pair[order][1:] != row_pair[order][:-1]
+        best_row[row_pair[order][first]] = order[first]
+    has_name = best_row >= 0
+    safe_row = np.maximum(best_row, 0)
+    names_bits = np.where(has_name, name_bits[safe_row] if len(name_bits) else 0.0, 0.0)
+
+    # dates of birth: the best agreement over the candidate's dates
+    s_ymd = np.array([_ymd(p.dob) for p in prepared], dtype=np.int64)
+    dob_level = np.full(n_pairs, DOB_MISSING, dtype=np.int8)
+    with_dob = np.nonzero(s_ymd[pair_subject] > 0)[0]
+    d_pair, d_index = _expand(pair_pos[with_dob], data.date_start, data.date_count)
+    if len(d_pair):
+        d_pair = with_dob[d_pair]
+        a = s_ymd[pair_subject[d_pair]]
+        b = data.date_ymd[d_index]
+        swapped_a = (a // 10000) * 10000 + (a % 100) * 100 + (a // 100) % 100
+        level = np.full(len(a), DOB_DIFFERENT, dtype=np.int8)
+        level[((a % 10000) == (b % 10000)) & (np.abs(a // 10000 - b // 10000) == 1)] = DOB_YEAR
+        level[_digits_differing(a, b) == 1] = DOB_DIGIT
+        level[(swapped_a == b) & ((a % 100) <= 12)] = DOB_SWAPPED
+        level[a == b] = DOB_EXACT
+        np.maximum.at(dob_level, d_pair, level)
+    dob_bits = DOB_TABLE[dob_level]
+
+    # sex and nationality
+    s_sex = np.array([SEX_CODE.get(p.sex, 0) for p in prepared], dtype=np.int8)[pair_subject]
+    c_sex = data.sex[pair_pos]
+    known_sex = (s_sex > 0) & (c_sex > 0)
+    sex_bits = np.where(known_sex & (s_sex == c_sex), np.where(s_sex == 2, SEX_AGREE["F"], SEX_AGREE["M"]), 0.0)
+    sex_bits = np.where(known_sex & (s_sex != c_sex), SEX_DIFFERENT, sex_bits)
+    s_nat = np.array([countries.id(p.nationality) for p in prepared], dtype=np.int64)[pair_subject]
+    nat_known = (s_nat > 0) & data.has_citizenship[pair_pos]
+    nat_agree = nat_known & np.isin(pair_pos * 1000 + s_nat, data.citizenship_codes)
+    us = countries.index.get("US", -1)
+    nat_bits = np.where(nat_agree, np.where(s_nat == us, NATIONALITY_AGREE["US"], NATIONALITY_AGREE_OTHER), 0.0)
+    nat_bits = np.where(nat_known & ~nat_agree, NATIONALITY_DIFFERENT, nat_bits)
+
+    # documents (only the subjects that carry any)
+    doc_bits = np.zeros(n_pairs)
+    id_equal = np.zeros(n_pairs, dtype=bool)
+    doc_text: dict[int, dict[str, str]] = {}
+    for k in np.nonzero(np.array([bool(prepared[i].documents) for i in pair_subject.tolist()], dtype=bool))[0].tolist():
+        i, rid = int(pair_subject[k]), int(pair_rid[k])
+        equal_kinds = blocks[i].identifier_hits.get(rid)
+        if equal_kinds:
+            id_equal[k] = True
+            doc_bits[k] = IDENTIFIER_WEIGHT
+            doc_text[k] = {kind: "exact" for kind in equal_kinds}
+            continue
+        theirs = data.documents.get(int(pair_pos[k]), ())
+        for kind, _number, country in prepared[i].documents:
+            if any(t == kind and (not country or not c or c == country) for t, _n, c in theirs):
+                doc_bits[k] = DOCUMENT_DIFFERENT
+                doc_text[k] = {kind: "different number"}
+                break
+
+    total_bits = names_bits + dob_bits + sex_bits + nat_bits + doc_bits
+    scores = 1.0 / (1.0 + np.exp2(-np.clip(total_bits - settings.MATCH_PRIOR_BITS, -60, 60)))
+    best_sur = np.where(has_name, sur_level[safe_row] if len(sur_level) else MISSING, MISSING)
+    best_giv = np.where(has_name, giv_level[safe_row] if len(giv_level) else MISSING, MISSING)
+    # Consistent names: neither surname nor given name contradicts the record, and one agrees.
+    consistent = (
+        has_name & (best_sur != DIFFERENT) & (best_giv != DIFFERENT) & ((best_sur > MISSING) | (best_giv > MISSING))
+    )
+    auto, review = settings.MATCH_AUTO_THRESHOLD, settings.MATCH_REVIEW_THRESHOLD
+    decision = np.where((id_equal & consistent) | (scores >= auto), 2, np.where((scores >= review) | id_equal, 1, 0))
+    decision_value = {2: Decision.MATCH.value, 1: Decision.REVIEW.value, 0: Decision.NO_MATCH.value}
+
+    per_subject: dict[int, list[int]] = defaultdict(list)
+    for k in np.nonzero(decision > 0)[0].tolist():
+        per_subject[int(pair_subject[k])].append(k)
+    limit = settings.MATCH_MAX_CANDIDATES
+    items = vocab.items
+    for i, ks in per_subject.items():
+        ks.sort(key=lambda k: (-decision[k], -scores[k], pair_rid[k]))
+        candidates = []
+        for k in ks[:limit]:
+            fields: dict[str, str] = {}
+            row = int(best_row[k])
+            if row >= 0:
+                if swapped[row]:
+                    fields["names"] = "given name and surname swapped"
+                kind = data.name_kind[int(row_name[row])]
+                if kind != "primary":
+                    fields["name used"] = kind
+                for label, level, texts, a, b in (
+                    ("surname", sur_level[row], SURNAME_TEXT, left_sur[row], right_sur[row]),
+                    ("given name", giv_level[row], GIVEN_TEXT, left_giv[row], right_giv[row]),
+                    ("middle name", mid_level[row], MIDDLE_TEXT, left_mid[row], right_mid[row]),
+                ):
+                    text = texts.get(int(level))
+                    if text:
+                        fields[label] = text.format(a=items[int(a)], b=items[int(b)])
+            if dob_level[k] != DOB_MISSING:
+                fields["DOB"] = DOB_TEXT[int(dob_level[k])]
+            if known_sex[k]:
+                fields["sex"] = "same" if s_sex[k] == c_sex[k] else "different"
+            if nat_known[k]:
+                their = ", ".join(data.citizenships[int(pair_pos[k])])
+                fields["nationality"] = "citizen" if nat_agree[k] else f"different (citizen of {their})"
+            fields.update(doc_text.get(k, {}))
+            candidates.append(
+                Candidate(
+                    registrant_id=int(pair_rid[k]),
+                    score=round(float(scores[k]), 6),
+                    decision=decision_value[int(decision[k])],
+                    explanation="; ".join(f"{name}: {text}" for name, text in fields.items()),
+                    fields=fields,
+                    external_id=data.external_id[int(pair_pos[k])],
+                    weight=round(float(total_bits[k]), 2),
+                )
+            )
+        results[i].candidates = candidates
+        results[i].decision = candidates[0].decision
+    return results

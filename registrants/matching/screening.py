@@ -1,0 +1,145 @@
+"""Screening a file of reported identities (a passenger manifest, a CLASS extract) against the
+registry without storing anything: ``manage.py screen``. Agencies use it to test a feed before
+connecting it. The rows are read as a stream and matched in batches (bounded memory)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, Any
+
+import pycountry
+from django.conf import settings
+
+from ..choices import IdentifierKind, Sex
+from ..importer import parse_date
+from . import Decision, Document, MatchResult, Subject, match_subjects
+
+COLUMNS = [
+    "record_id", "event_type", "source", "occurred_at", "location", "given_name", "middle_name", "surname",
+    "date_of_birth", "sex", "nationality", "passport_number", "passport_country", "visa_number", "flight",
+]  # fmt: skip
+OUTPUT_COLUMNS = ["record_id", "registrant_external_id", "score", "decision", "explanation"]
+
+
+@dataclass
+class RowError:
+    row: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.field}: {self.reason}"
+
+
+@dataclass
+class ScreenResult:
+    rows: int = 0
+    rejected: int = 0
+    decisions: dict[str, int] = field(default_factory=lambda: {d.value: 0 for d in Decision})
+    errors: list[RowError] = field(default_factory=list)
+    missing_columns: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{name} {n}" for name, n in self.decisions.items())
+        return f"screened {self.rows} rows: {counts}; rejected {self.rejected}"
+
+
+def _country(value: str, line: int, name: str, errors: list[RowError]) -> str:
+    code = value.strip().upper()
+    if not code:
+        return ""
+    country = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
+    if country is None and len(code) == 3:
+        country = pycountry.countries.get(alpha_3=code)
+    if country is None:
+        errors.append(RowError(line, name, f"'{value}' is not an ISO 3166 country code."))
+        return ""
+    return country.alpha_2
+
+
+def parse_row(row: dict[str, Any], line: int) -> tuple[Subject | None, list[RowError]]:
+    """A reported identity from one CSV row, or the errors naming each bad field."""
+    text = {k: ("" if v is None else str(v).strip()) for k, v in row.items() if k}
+    errors: list[RowError] = []
+    if not text.get("record_id"):
+        errors.append(RowError(line, "record_id", "This field is required."))
+    dob = None
+    try:
+        dob = parse_date(text.get("date_of_birth"))
+    except ValueError as exc:
+        errors.append(RowError(line, "date_of_birth", str(exc)))
+    if text.get("occurred_at"):
+        try:
+            datetime.fromisoformat(text["occurred_at"].replace("Z", "+00:00"))
+        except ValueError:
+            errors.append(RowError(line, "occurred_at", f"'{text['occurred_at']}' is not an ISO 8601 date and time."))
+    sex = text.get("sex", "").upper()[:1]
+    if sex and sex not in Sex.values:
+        errors.append(RowError(line, "sex", f"'{text['sex']}' is not one of {', '.join(Sex.values)}."))
+    nationality = _country(text.get("nationality", ""), line, "nationality", errors)
+    passport_country = _country(text.get("passport_country", ""), line, "passport_country", errors)
+    documents = []
+    if text.get("passport_number"):
+        documents.append(Document(IdentifierKind.PASSPORT, text["passport_number"], passport_country))
+    if text.get("visa_number"):
+        documents.append(Document(IdentifierKind.VISA, text["visa_number"]))
+    if not (text.get("surname") or text.get("given_name") or documents):
+        errors.append(RowError(line, "surname", "A name or a document number is required."))
+    if errors:
+        return None, errors
+    subject = Subject(
+        given_name=text.get("given_name", ""),
+        middle_name=text.get("middle_name", ""),
+        surname=text.get("surname", ""),
+        date_of_birth=dob,
+        sex=sex if sex in ("M", "F") else "",
+        nationality=nationality or passport_country,
+        documents=documents,
+    )
+    return subject, []
+
+
+def output_rows(record_id: str, result: MatchResult) -> Iterator[list[str]]:
+    if not result.candidates:
+        yield [record_id, "", "", Decision.NO_MATCH.value, ""]
+        return
+    for candidate in result.candidates:
+        yield [record_id, candidate.external_id, f"{candidate.score:.4f}", candidate.decision, candidate.explanation]
+
+
+def screen(source: IO[str], out: IO[str], *, batch_size: int | None = None) -> ScreenResult:
+    """Match every row of ``source`` (CSV with ``COLUMNS``) and write ``OUTPUT_COLUMNS`` rows to
+    ``out``: one per candidate, or one ``no_match`` row for a record without any."""
+    batch_size = batch_size or settings.MATCH_SCREEN_BATCH
+    result = ScreenResult()
+    reader = csv.DictReader(source)
+    header = reader.fieldnames or []
+    result.missing_columns = [c for c in ("record_id", "surname", "date_of_birth") if c not in header]
+    if result.missing_columns:
+        return result
+    writer = csv.writer(out)
+    writer.writerow(OUTPUT_COLUMNS)
+    batch: list[tuple[str, Subject]] = []
+
+    def flush() -> None:
+        for (record_id, _), matched in zip(batch, match_subjects([s for _, s in batch]), strict=True):
+            result.decisions[matched.decision] += 1
+            writer.writerows(output_rows(record_id, matched))
+        batch.clear()
+
+    for line, row in enumerate(reader, start=2):  # line 1 is the header
+        result.rows += 1
+        subject, errors = parse_row(row, line)
+        if errors:
+            result.rejected += 1
+            result.errors.extend(errors)
+            continue
+        batch.append((str(row["record_id"]).strip(), subject))
+        if len(batch) >= batch_size:
+            flush()
+    if batch:
+        flush()
+    return result

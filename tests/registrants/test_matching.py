@@ -1,0 +1,384 @@
+"""Identity matching: each variation of a reported identity finds the registrant behind it,
+against a registry that also holds decoys (same names, same dates of birth, similar people)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from registrants.choices import IdentifierKind
+from registrants.keys import registrant_match_keys
+from registrants.matching import Decision, Document, Subject, match_subject, match_subjects
+from registrants.models import MatchKey, Registrant
+from registrants.services import registrant_create, registrant_update
+from tests.conftest import requires_postgres
+from tests.factories import AgencyFactory
+
+PEOPLE = {
+    # targets
+    "william": dict(given_name="William", middle_name="Robert", surname="Johnson", date_of_birth=date(1975, 3, 14),
+                    sex="M", citizenships=["US"],
+                    identifiers=[{"kind": IdentifierKind.PASSPORT, "value": "512 345 678", "issuing_country": "US"}]),
+    "margaret": dict(given_name="Margaret", middle_name="Ann", surname="O'Brien", date_of_birth=date(1968, 11, 5),
+                     sex="F", citizenships=["US"]),
+    "mohammed": dict(given_name="Mohammed", surname="Al-Masri", date_of_birth=date(1980, 6, 21), sex="M",
+                     citizenships=["JO"]),
+    "aleksandr": dict(given_name="Aleksandr", surname="Ivanov", date_of_birth=date(1979, 12, 1), sex="M",
+                      citizenships=["US", "RU"]),
+    "thanh": dict(given_name="Thanh", surname="Nguyen", date_of_birth=date(1983, 4, 9), sex="M"),
+    "jose": dict(given_name="José", surname="García López", date_of_birth=date(1970, 8, 25), sex="M",
+                 citizenships=["MX"]),
+    "catherine": dict(given_name="Catherine", surname="Müller-Schmidt", date_of_birth=date(1977, 9, 30), sex="F"),
+    "robert": dict(given_name="Robert", surname="Smith", date_of_birth=date(1965, 1, 22), sex="M",
+                   aliases=[{"given_name": "Bobby", "middle_name": "", "surname": "Stone"}]),
+    # decoys: the same or similar names with other dates of birth, other people on the same dates
+    "william_other": dict(given_name="William", surname="Johnson", date_of_birth=date(1982, 7, 2), sex="M"),
+    "richard_johnson": dict(given_name="Richard", surname="Johnson", date_of_birth=date(1975, 3, 14), sex="M"),
+    "willa": dict(given_name="Willa", surname="Johnston", date_of_birth=date(1975, 3, 14), sex="F"),
+    "margaret_other": dict(given_name="Margaret", surname="O'Brien", date_of_birth=date(1971, 2, 20), sex="F"),
+    "mahmoud": dict(given_name="Mahmoud", surname="Al-Masri", date_of_birth=date(1990, 1, 15), sex="M"),
+    "ahmed": dict(given_name="Ahmed", surname="Al-Masri", date_of_birth=date(1980, 6, 21), sex="M"),
+    "aleksandr_other": dict(given_name="Aleksandr", surname="Ivanov", date_of_birth=date(1985, 5, 5), sex="M"),
+    "dmitri": dict(given_name="Dmitri", surname="Ivanov", date_of_birth=date(1979, 12, 1), sex="M"),
+    "minh": dict(given_name="Minh", surname="Nguyen", date_of_birth=date(1983, 4, 9), sex="M"),
+    "jose_other": dict(given_name="José", surname="García", date_of_birth=date(1966, 2, 17), sex="M"),
+    "john_1": dict(given_name="John", surname="Smith", date_of_birth=date(1960, 1, 1), sex="M"),
+    "john_2": dict(given_name="John", surname="Smith", date_of_birth=date(1972, 6, 30), sex="M"),
+    "john_3": dict(given_name="John", middle_name="Paul", surname="Smith", date_of_birth=date(1988, 10, 10), sex="M"),
+    "john_4": dict(given_name="Jon", surname="Smyth", date_of_birth=date(1950, 5, 6), sex="M"),
+}  # fmt: skip
+
+
+@pytest.fixture
+def registry(db):
+    agency = AgencyFactory(code="TX", name="Texas DPS SOR", jurisdiction="TX", ori="TX0000000")
+    people = {}
+    for n, (label, fields) in enumerate(PEOPLE.items()):
+        people[label] = registrant_create(actor=None, registering_agency=agency, external_id=f"TX-{n:04d}", **fields)
+    return people
+
+
+def best(result):
+    assert result.candidates, "no candidate"
+    return result.candidates[0]
+
+
+def assert_found(subject: Subject, person: Registrant, *, explains: str = "", decisions=("match", "review")):
+    result = match_subject(subject)
+    top = best(result)
+    assert top.registrant_id == person.pk, f"top candidate {top.external_id}: {top.explanation}"
+    assert top.decision in decisions, f"{top.decision} {top.score}: {top.explanation}"
+    assert explains in top.explanation
+    assert 0.0 <= top.score <= 1.0
+    return top
+
+
+def test_exact_copy_is_a_match(registry):
+    top = assert_found(
+        Subject(
+            given_name="William",
+            middle_name="Robert",
+            surname="Johnson",
+            date_of_birth=date(1975, 3, 14),
+            sex="M",
+            nationality="US",
+        ),
+        registry["william"],
+        decisions=("match",),
+    )
+    assert top.fields["surname"] == "exact JOHNSON"
+    assert top.fields["DOB"] == "exact"
+    assert top.external_id == registry["william"].external_id
+
+
+def test_typo(registry):
+    assert_found(
+        Subject(given_name="Wiliam", surname="Johmson", date_of_birth=date(1975, 3, 14)),
+        registry["william"],
+        explains="JOHMSON~JOHNSON",
+    )
+
+
+def test_transposed_letters(registry):
+    assert_found(
+        Subject(given_name="Thanh", surname="Nugyen", date_of_birth=date(1983, 4, 9)),
+        registry["thanh"],
+        explains="surname: spelling variant NUGYEN~NGUYEN",
+    )
+
+
+def test_missing_middle_name(registry):
+    assert_found(
+        Subject(given_name="Margaret", surname="O'Brien", date_of_birth=date(1968, 11, 5), sex="F"),
+        registry["margaret"],
+        explains="surname: exact OBRIEN",
+    )
+
+
+def test_extra_middle_name(registry):
+    assert_found(
+        Subject(given_name="Thanh", middle_name="Van", surname="Nguyen", date_of_birth=date(1983, 4, 9)),
+        registry["thanh"],
+        explains="given name: exact THANH",
+    )
+
+
+def test_given_name_and_surname_swapped(registry):
+    assert_found(
+        Subject(given_name="Ivanov", surname="Aleksandr", date_of_birth=date(1979, 12, 1)),
+        registry["aleksandr"],
+        explains="names: given name and surname swapped",
+    )
+
+
+def test_compound_surname_reported_in_part(registry):
+    assert_found(
+        Subject(given_name="Jose", surname="Garcia", date_of_birth=date(1970, 8, 25)),
+        registry["jose"],
+        explains="surname: compound surname part GARCIA~GARCIA LOPEZ",
+    )
+
+
+def test_compound_surname_hyphenated(registry):
+    assert_found(
+        Subject(given_name="Jose", surname="Garcia-Lopez", date_of_birth=date(1970, 8, 25)),
+        registry["jose"],
+        explains="surname: exact GARCIA LOPEZ",
+    )
+
+
+def test_hyphenated_surname_reported_in_part(registry):
+    assert_found(
+        Subject(given_name="Catherine", surname="Schmidt", date_of_birth=date(1977, 9, 30)),
+        registry["catherine"],
+        explains="compound surname part SCHMIDT~MULLER SCHMIDT",
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "person", "explains"),
+    [("Bill", "william", "nickname BILL~WILLIAM"), ("Peggy", "margaret", "nickname PEGGY~MARGARET")],
+)
+def test_nicknames(registry, given, person, explains):
+    target = registry[person]
+    assert_found(
+        Subject(given_name=given, surname=target.surname, date_of_birth=target.date_of_birth),
+        target,
+        explains=explains,
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "surname", "person"),
+    [
+        ("Muhammad", "Al Masri", "mohammed"),
+        ("Mohamed", "Almasri", "mohammed"),
+        ("Alexander", "Ivanov", "aleksandr"),
+        ("Thanh", "Nguen", "thanh"),
+    ],
+)
+def test_transliteration(registry, given, surname, person):
+    target = registry[person]
+    assert_found(Subject(given_name=given, surname=surname, date_of_birth=target.date_of_birth), target)
+
+
+def test_transliteration_from_another_script(registry):
+    assert_found(
+        Subject(given_name="Александр", surname="Иванов", date_of_birth=date(1979, 12, 1)),
+        registry["aleksandr"],
+    )
+
+
+def test_accents(registry):
+    assert_found(
+        Subject(given_name="Catherine", surname="Muller-Schmidt", date_of_birth=date(1977, 9, 30), sex="F"),
+        registry["catherine"],
+        explains="surname: exact MULLER SCHMIDT",
+        decisions=("match",),
+    )
+
+
+def test_dob_day_and_month_swapped(registry):
+    assert_found(
+        Subject(given_name="Thanh", surname="Nguyen", date_of_birth=date(1983, 9, 4)),
+        registry["thanh"],
+        explains="DOB: day and month swapped",
+    )
+
+
+@pytest.mark.parametrize("dob", [date(1979, 12, 7), date(1978, 12, 1), date(1989, 12, 1)])
+def test_dob_one_digit_wrong(registry, dob):
+    assert_found(Subject(given_name="Aleksandr", surname="Ivanov", date_of_birth=dob), registry["aleksandr"])
+
+
+def test_alias_instead_of_primary_name(registry):
+    top = assert_found(
+        Subject(given_name="Bobby", surname="Stone", date_of_birth=date(1965, 1, 22)),
+        registry["robert"],
+        explains="name used: alias",
+    )
+    assert top.fields["surname"] == "exact STONE"
+
+
+def test_common_name_other_dob_is_not_a_match(registry):
+    result = match_subject(Subject(given_name="John", surname="Smith", date_of_birth=date(1961, 4, 17), sex="M"))
+    assert result.decision != Decision.MATCH
+    assert all(c.decision != Decision.MATCH for c in result.candidates)
+
+
+def test_same_name_other_dob_is_not_a_match(registry):
+    # William Johnson born 1975-03-14 is registered; another William Johnson with another DOB is not him.
+    result = match_subject(Subject(given_name="William", surname="Johnson", date_of_birth=date(1990, 10, 23)))
+    assert all(c.decision != Decision.MATCH for c in result.candidates)
+
+
+def test_same_dob_other_name_is_no_match(registry):
+    result = match_subject(Subject(given_name="Peter", surname="Kowalski", date_of_birth=date(1975, 3, 14)))
+    assert result.decision == Decision.NO_MATCH
+    assert result.candidates == []
+
+
+def test_passport_with_consistent_names_is_a_match_without_dob(registry):
+    top = assert_found(
+        Subject(
+            given_name="Bill",
+            surname="Johnson",
+            documents=[Document(kind=IdentifierKind.PASSPORT, number="512345678", country="USA")],
+        ),
+        registry["william"],
+        decisions=("match",),
+    )
+    assert top.fields["passport"] == "exact"
+
+
+def test_passport_with_another_name_is_only_review(registry):
+    result = match_subject(
+        Subject(
+            given_name="Peter",
+            surname="Kowalski",
+            documents=[Document(kind=IdentifierKind.PASSPORT, number="512345678", country="US")],
+        )
+    )
+    assert best(result).registrant_id == registry["william"].pk
+    assert result.decision == Decision.REVIEW
+
+
+def test_exclude_drops_a_decided_false_match(registry):
+    subject = Subject(given_name="Thanh", surname="Nguyen", date_of_birth=date(1983, 4, 9))
+    result = match_subject(subject, exclude=[registry["thanh"].pk])
+    assert registry["thanh"].pk not in [c.registrant_id for c in result.candidates]
+
+
+def test_ranked_best_first_with_reasons(registry):
+    result = match_subject(
+        Subject(given_name="Mohammed", surname="Al-Masri", date_of_birth=date(1980, 6, 21), sex="M", nationality="JOR")
+    )
+    ids = [c.registrant_id for c in result.candidates]
+    assert ids[0] == registry["mohammed"].pk
+    scores = [c.score for c in result.candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert registry["mohammed"].pk in ids and result.decision == Decision.MATCH
+
+
+def test_batch_results_in_order_and_queries_bounded(registry, django_assert_max_num_queries):
+    subjects = [
+        Subject(given_name="Bill", surname="Johnson", date_of_birth=date(1975, 3, 14)),
+        Subject(given_name="Nobody", surname="Atall", date_of_birth=date(2001, 1, 1)),
+        Subject(given_name="Peggy", surname="OBrien", date_of_birth=date(1968, 11, 5)),
+        Subject(given_name="Thanh", surname="Nguen", date_of_birth=date(1983, 4, 9)),
+    ] * 5
+    with django_assert_max_num_queries(8):
+        results = match_subjects(subjects)
+    assert len(results) == 20
+    assert [best(results[i]).registrant_id for i in (0, 2, 3)] == [
+        registry["william"].pk,
+        registry["margaret"].pk,
+        registry["thanh"].pk,
+    ]
+    assert results[1].candidates == [] and results[1].decision == Decision.NO_MATCH
+
+
+def test_exclude_must_match_subjects(registry):
+    with pytest.raises(ValueError, match="one collection"):
+        match_subjects([Subject(surname="X")], exclude=[])
+
+
+def test_blocking_keeps_at_most_the_configured_candidates(registry, settings):
+    settings.MATCH_MAX_BLOCK = 2
+    result = match_subject(Subject(given_name="Richard", surname="Johnson", date_of_birth=date(1975, 3, 14)))
+    assert result.blocked == 2
+    assert best(result).registrant_id == registry["richard_johnson"].pk
+
+
+# --- the blocking index stays in step with the record -------------------------------------------
+
+
+def stored_keys(registrant: Registrant) -> set[str]:
+    return set(MatchKey.objects.filter(registrant=registrant).values_list("key", flat=True))
+
+
+def test_keys_stored_on_create(registry):
+    person = registry["jose"]
+    keys = stored_keys(person)
+    assert keys == registrant_match_keys([("JOSE", "GARCIA LOPEZ")], [date(1970, 8, 25)])
+    assert {"D19700825", "Y|KRX|JS|1970", "M|LPS|JS|0825", "N|KRXLPS|JS"} <= keys
+
+
+def test_keys_follow_changes_of_name_alias_and_dob(registry):
+    person = registry["thanh"]
+    registrant_update(
+        actor=None,
+        registrant=person,
+        surname="Tran",
+        date_of_birth=date(1983, 4, 10),
+        aliases=[{"given_name": "Tommy", "middle_name": "", "surname": "Tran"}],
+    )
+    keys = stored_keys(person)
+    assert "D19830410" in keys and "D19830409" not in keys
+    assert not any("|NKYN|" in k for k in keys)
+    assert "Y|TRN|TM|1983" in keys
+    top = assert_found(Subject(given_name="Tommy", surname="Tran", date_of_birth=date(1983, 4, 10)), person)
+    assert top.fields["name used"] == "alias"
+    assert match_subject(Subject(given_name="Thanh", surname="Nguyen", date_of_birth=date(1983, 4, 9))).decision != (
+        Decision.MATCH
+    )
+
+
+def test_name_frequency_weighting(registry):
+    """A common surname agreeing says less than a rare one (same given name and DOB evidence)."""
+    common = match_subject(Subject(given_name="John", surname="Smith", date_of_birth=date(1960, 1, 1)))
+    rare = match_subject(Subject(given_name="Catherine", surname="Muller-Schmidt", date_of_birth=date(1977, 9, 30)))
+    assert best(common).weight < best(rare).weight
+
+
+@requires_postgres
+def test_blocking_on_postgres_uses_array_lookups(registry, django_assert_max_num_queries):
+    subjects = [Subject(given_name="Bill", surname="Johnson", date_of_birth=date(1975, 3, 14))] * 300
+    with django_assert_max_num_queries(8):
+        results = match_subjects(subjects)
+    assert all(best(r).registrant_id == registry["william"].pk for r in results)
+
+
+def test_imported_registrants_are_indexed_and_found(db):
+    import io
+
+    from registrants.importer import import_registrants
+
+    agency = AgencyFactory(code="NV", name="Nevada SOR", jurisdiction="NV", ori="NV0000000")
+    csv_text = (
+        "external_id,given_name,middle_name,surname,date_of_birth,sex,aliases\n"
+        "NV-1,Dmitriy,,Kuznetsov,1971-05-09,M,Dima Kuz\n"
+        "NV-2,Ana,,Peña Ruiz,19880212,F,\n"
+    )
+    result = import_registrants(io.BytesIO(csv_text.encode()), "r.csv", agency=agency)
+    assert result.created == 2
+    person = Registrant.objects.get(external_id="NV-1")
+    assert "D19710509" in stored_keys(person) and "Y|KSNTSF|TMTR|1971" in stored_keys(person)
+    assert_found(Subject(given_name="Dmitri", surname="Kuznetsov", date_of_birth=date(1971, 5, 9)), person)
+    assert_found(Subject(given_name="Dima", surname="Kuz", date_of_birth=date(1971, 5, 9)), person)
+    assert_found(
+        Subject(given_name="Ana", surname="Pena", date_of_birth=date(1988, 2, 12)),
+        Registrant.objects.get(external_id="NV-2"),
+        explains="compound surname part PENA~PENA RUIZ",
+    )

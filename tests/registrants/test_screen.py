@@ -1,0 +1,111 @@
+"""manage.py screen: matching a CSV feed against the registry without storing anything."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from registrants.models import MatchKey, Registrant
+from tests.registrants.test_matching import registry  # noqa: F401 - the fixture
+
+HEADER = (
+    "record_id,event_type,source,occurred_at,location,given_name,middle_name,surname,date_of_birth,sex,nationality,"
+    "passport_number,passport_country,visa_number,flight"
+)
+ROWS = [
+    "R1,departure,TECS,2026-11-20T10:00:00Z,IAD,Bill,,Johnson,1975-03-14,M,USA,,,,UA123",
+    "R2,arrival,TECS,2026-11-20T11:00:00Z,JFK,Nobody,,Atall,2001-01-01,M,US,,,,DL1",
+    "R3,passport_application,CLASS,2026-11-19T09:00:00+00:00,,Peggy,,O'Brien,19681105,F,US,,,,",
+    "R4,visa_application,CLASS,,,Peter,,Kowalski,,M,US,512345678,US,,",
+    "R5,departure,TECS,not-a-time,IAD,Ivan,,Petrov,1999-13-40,Q,XX,,,,",
+    ",departure,TECS,,IAD,,,,,,,,,,",
+]
+
+
+def write(tmp_path, rows, header=HEADER):
+    path = tmp_path / "feed.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def run(path, *args):
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    try:
+        call_command("screen", str(path), *args, stdout=out, stderr=err)
+    except SystemExit as exc:
+        code = exc.code
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_screen_writes_candidates_and_no_match_rows(registry, tmp_path):  # noqa: F811
+    path = write(tmp_path, ROWS[:4])
+    code, out, err = run(path)
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == ["record_id", "registrant_external_id", "score", "decision", "explanation"]
+    by_record = {}
+    for row in rows:
+        by_record.setdefault(row["record_id"], []).append(row)
+    assert by_record["R1"][0]["registrant_external_id"] == registry["william"].external_id
+    assert by_record["R1"][0]["decision"] in ("match", "review")
+    assert "given name: nickname BILL~WILLIAM" in by_record["R1"][0]["explanation"]
+    assert 0 <= float(by_record["R1"][0]["score"]) <= 1
+    assert by_record["R2"] == [
+        {"record_id": "R2", "registrant_external_id": "", "score": "", "decision": "no_match", "explanation": ""}
+    ]
+    assert by_record["R3"][0]["registrant_external_id"] == registry["margaret"].external_id
+    # passport equal, names not: review, never an automatic match
+    assert by_record["R4"][0]["registrant_external_id"] == registry["william"].external_id
+    assert by_record["R4"][0]["decision"] == "review"
+    assert "passport: exact" in by_record["R4"][0]["explanation"]
+    assert "screened 4 rows" in err and "rejected 0" in err
+
+
+def test_screen_reports_bad_rows_with_row_and_field_and_keeps_the_good(registry, tmp_path):  # noqa: F811
+    path = write(tmp_path, [ROWS[0], ROWS[4], ROWS[5]])
+    code, out, err = run(path)
+    assert code == 1
+    for expected in (
+        "row 3: occurred_at:",
+        "row 3: date_of_birth:",
+        "row 3: sex:",
+        "row 3: nationality:",
+        "row 4: record_id: This field is required.",
+        "row 4: surname: A name or a document number is required.",
+    ):
+        assert expected in err
+    records = {row["record_id"] for row in csv.DictReader(io.StringIO(out))}
+    assert records == {"R1"}
+    assert "rejected 2" in err
+
+
+def test_screen_stores_nothing(registry, tmp_path, django_assert_max_num_queries):  # noqa: F811
+    before = (Registrant.objects.count(), MatchKey.objects.count())
+    path = write(tmp_path, ROWS[:4] * 30)
+    # batches of 50 records: a bounded number of read queries per batch, no writes
+    with django_assert_max_num_queries(3 * 8) as ctx:
+        code, _, _ = run(path, "--batch", "50")
+    assert code == 0
+    assert not any(q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) for q in ctx.captured_queries)
+    assert (Registrant.objects.count(), MatchKey.objects.count()) == before
+
+
+def test_screen_output_file(registry, tmp_path):  # noqa: F811
+    path = write(tmp_path, ROWS[:2])
+    target = tmp_path / "out.csv"
+    code, out, _ = run(path, "--output", str(target))
+    assert code == 0 and out == ""
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert {r["record_id"] for r in rows} == {"R1", "R2"}
+
+
+def test_screen_missing_file_and_columns(db, tmp_path):
+    with pytest.raises(CommandError, match="FILE"):
+        call_command("screen", str(tmp_path / "nope.csv"))
+    path = write(tmp_path, ["x,y"], header="given_name,surname")
+    with pytest.raises(CommandError, match="missing column: record_id"):
+        call_command("screen", str(path), stdout=io.StringIO(), stderr=io.StringIO())
