@@ -7,7 +7,7 @@ plain functions of the day, so they are tested at their edges."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -19,7 +19,8 @@ from notifications.choices import EventType
 from notifications.services import publish_event
 
 from .choices import CaseStatus, TravelNoticeStatus
-from .models import Case, InstallationMonitoring, TravelNotice
+from .choices_hits import HitStatus
+from .models import Case, Hit, InstallationMonitoring, TravelNotice
 from .services.travel import late_dedupe_key
 
 
@@ -141,3 +142,29 @@ def escalate_overdue_monitoring_checks(today: date | None = None) -> int:
 @shared_task(name="cases.escalate_overdue_monitoring_checks")
 def escalate_overdue_monitoring_checks_task() -> int:
     return escalate_overdue_monitoring_checks()
+
+
+def hits_review_overdue(now: datetime | None = None) -> QuerySet[Hit]:
+    """Hits still waiting for an analyst ``HITS_REVIEW_ESCALATE_HOURS`` after they arrived."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.HITS_REVIEW_ESCALATE_HOURS)
+    return Hit.objects.filter(status=HitStatus.AWAITING_REVIEW, received_at__lte=cutoff).select_related("registrant")
+
+
+@shared_task
+def check_hits_review_overdue_task(now: datetime | None = None) -> int:
+    """DESIGN.md "Time rules": a hit waiting for human review too long is escalated (once)."""
+    sent = 0
+    for hit in hits_review_overdue(now):
+        with transaction.atomic():
+            sent += bool(
+                publish_event(
+                    event_type=EventType.HIT_REVIEW_OVERDUE,
+                    registrant=hit.registrant,
+                    actor=None,
+                    source=hit,
+                    context={"hit_id": hit.pk, "received_at": hit.received_at.isoformat()},
+                    dedupe_key=f"hit_review_overdue:{hit.pk}",
+                )
+            )
+    return sent

@@ -177,6 +177,7 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-late-notices": {"task": "cases.tasks.check_late_notices_task", "schedule": 900.0},
     "deadline-vetting-due": {"task": "cases.tasks.check_vetting_due_task", "schedule": 900.0},
     "deadline-returns-overdue": {"task": "cases.tasks.check_returns_overdue_task", "schedule": 3600.0},
+    "deadline-hits-review": {"task": "cases.tasks.check_hits_review_overdue_task", "schedule": 900.0},
     "deadline-monitoring-checks": {"task": "cases.escalate_overdue_monitoring_checks", "schedule": 3600.0},
 }
 
@@ -374,6 +375,8 @@ ANONYMOUS_USER_NAME = None  # no anonymous guardian user: anonymous users see no
 CASES_VETTING_ESCALATE_DAYS = env.int("CASES_VETTING_ESCALATE_DAYS", default=3)
 # Days after the return date before an unconfirmed return is reported to the SORA.
 CASES_RETURN_GRACE_DAYS = env.int("CASES_RETURN_GRACE_DAYS", default=3)
+# Hours a hit may wait for an analyst's review before the NSOTC supervisors are told.
+HITS_REVIEW_ESCALATE_HOURS = env.int("HITS_REVIEW_ESCALATE_HOURS", default=24)
 # Days before departure within which a case counts as "due soon" in the NSOTC queues.
 CASES_DUE_SOON_DAYS = env.int("CASES_DUE_SOON_DAYS", default=3)
 # Case due date: this many days before departure (vetting must finish before the trip).

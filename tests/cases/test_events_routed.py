@@ -99,3 +99,28 @@ def test_a_dod_component_reports_an_affiliated_registrants_move_overseas(world, 
     assert list(page.context["form"].fields["registrant"].queryset) == [on_base]
     client.force_login(other)
     assert list(client.get(reverse("travelnotice_create")).context["form"].fields["registrant"].queryset) == []
+
+
+def test_a_hit_waiting_for_review_too_long_is_escalated_once(world, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.models import Hit
+    from cases.services import hit_ingest
+    from cases.tasks import check_hits_review_overdue_task, hits_review_overdue
+
+    settings.HITS_REVIEW_ESCALATE_HOURS = 24
+    make_registrant(world.va, given_name="Margaret", surname="Smith")
+    hit, _ = hit_ingest(
+        actor=world.analyst, event_type="port_arrival", source="manual", source_id="R-1",
+        occurred_at=timezone.now(), given_name="Margaret", surname="Smith", sex="F",
+    )  # fmt: skip
+    assert hit.status == "awaiting_review"
+    arrived = Hit.objects.get(pk=hit.pk).received_at
+    assert list(hits_review_overdue(arrived + timedelta(hours=24) - timedelta(seconds=1))) == []
+    assert list(hits_review_overdue(arrived + timedelta(hours=24))) == [hit]
+    later = arrived + timedelta(hours=30)
+    assert check_hits_review_overdue_task(later) == 1
+    assert check_hits_review_overdue_task(later) == 0
+    assert told("hit_review_overdue") == {"NSOTC"}
