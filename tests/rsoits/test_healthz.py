@@ -25,3 +25,17 @@ def test_healthz_reports_dead_broker(client):
     assert body["status"] == "error"
     assert body["database"] == "ok"
     assert body["broker"].startswith("error")
+
+
+def test_media_root_is_a_path_under_the_production_settings(monkeypatch, tmp_path):
+    """Upload screens join MEDIA_ROOT with '/': it must be a pathlib.Path whatever the env says."""
+    import importlib
+    from pathlib import Path
+
+    monkeypatch.setenv("MEDIA_ROOT", str(tmp_path))
+    monkeypatch.setenv("DEBUG", "1")
+    import rsoits.settings as production
+
+    reloaded = importlib.reload(production)
+    assert isinstance(reloaded.MEDIA_ROOT, Path)
+    assert tmp_path / "imports" == reloaded.MEDIA_ROOT / "imports"
