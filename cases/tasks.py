@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from notifications.choices import EventType
+from notifications.selectors import published_dedupe_keys
 from notifications.services import publish_event
 
 from .choices import CaseStatus, TravelNoticeStatus
@@ -54,7 +55,11 @@ def returns_overdue(today: date | None = None) -> QuerySet[TravelNotice]:
 @shared_task
 def check_late_notices_task() -> int:
     sent = 0
-    for notice in late_notices_due():
+    due = list(late_notices_due())
+    told = published_dedupe_keys(event_type=EventType.TRAVEL_NOTICE_LATE, keys=[late_dedupe_key(n) for n in due])
+    for notice in due:
+        if late_dedupe_key(notice) in told:
+            continue
         with transaction.atomic():
             sent += bool(
                 publish_event(
@@ -73,8 +78,15 @@ def check_late_notices_task() -> int:
 def check_vetting_due_task() -> int:
     """Escalate to the NSOTC supervisor (DESIGN.md: escalate as departure nears, case still open)."""
     sent = 0
-    for case in vetting_due():
+    due = list(vetting_due())
+    told = published_dedupe_keys(
+        event_type=EventType.VETTING_DUE,
+        keys=[f"vetting_due:{c.pk}:{c.travel_notice.departure_date.isoformat()}" for c in due],
+    )
+    for case in due:
         departure = case.travel_notice.departure_date
+        if f"vetting_due:{case.pk}:{departure.isoformat()}" in told:
+            continue
         with transaction.atomic():
             sent += bool(
                 publish_event(
@@ -99,7 +111,14 @@ def check_vetting_due_task() -> int:
 def check_returns_overdue_task() -> int:
     """Remind the SORA to confirm the return or record a stay abroad."""
     sent = 0
-    for notice in returns_overdue():
+    due = list(returns_overdue())
+    told = published_dedupe_keys(
+        event_type=EventType.RETURN_OVERDUE,
+        keys=[f"return_overdue:{n.pk}:{n.return_date.isoformat()}" for n in due],
+    )
+    for notice in due:
+        if f"return_overdue:{notice.pk}:{notice.return_date.isoformat()}" in told:
+            continue
         with transaction.atomic():
             sent += bool(
                 publish_event(

@@ -92,3 +92,18 @@ def registrant_timeline(registrant: Any, user: Any) -> Iterable[TimelineEntry]:
         )
         for d in rows
     ]
+
+
+def published_dedupe_keys(*, event_type: str, keys: Iterable[str]) -> set[str]:
+    """Which of these dedupe keys have already been published (one query for a whole sweep), so
+    a deadline check skips what it has told before without routing it again."""
+    wanted = [k[:200] for k in keys if k]
+    found: set[str] = set()
+    for start in range(0, len(wanted), 5000):
+        chunk = wanted[start : start + 5000]
+        found.update(
+            NotificationEvent.objects.filter(event_type=event_type, dedupe_key__in=chunk).values_list(
+                "dedupe_key", flat=True
+            )
+        )
+    return found
