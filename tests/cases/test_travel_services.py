@@ -140,10 +140,18 @@ def test_registrant_of_another_jurisdiction_refused(world, people):
     assert not TravelNotice.objects.exists()
 
 
-@pytest.mark.parametrize("who", ["analyst", "usncb_officer", "lea_officer", "va_admin", "sysadmin"])
+@pytest.mark.parametrize("who", ["analyst", "usncb_officer", "va_admin", "sysadmin"])
 def test_only_sora_staff_file(world, people, who):
     with pytest.raises(PermissionDenied):
         file_notice(getattr(world, who), people.va)
+
+
+def test_dod_law_enforcement_reports_only_for_registrants_on_its_installation(world, people):
+    # DTM 15-003 att. 3, 4.d (tested end to end in test_events_routed.py)
+    with pytest.raises(ValidationError) as excinfo:
+        file_notice(world.lea_officer, people.va)
+    assert "registrant" in errors_of(excinfo)
+    assert file_notice(world.lea_officer, people.belvoir).agency == world.lea
 
 
 def test_unknown_field_refused(world, people):
