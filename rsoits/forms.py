@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from allauth.account.forms import LoginForm
 from django import forms
+from django.core.exceptions import ValidationError
 
 SYSTEM_USE_NOTICE = (
     "You are accessing a U.S. Government information system, which includes this computer, this "
@@ -57,3 +58,15 @@ class ApiTokenForm(forms.Form):
     def __init__(self, *args, users=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = users
+
+
+def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: each error on its field when the form has
+    one, otherwise on top, prefixed with the field it names."""
+    details = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for name, errors in details.items():
+        for error in errors:
+            if name in form.fields:
+                form.add_error(name, error)
+            else:
+                form.add_error(None, f"{name}: {error}" if name and name != "__all__" else error)

@@ -22,6 +22,8 @@ from .cases import (
     transitions_from,
 )
 from .dod import (
+    dod_filing_agency,
+    dod_filing_agency_id,
     monitoring_check_log,
     monitoring_end,
     monitoring_start,
@@ -59,6 +61,8 @@ __all__ = [
     "case_refresh_from_notice",
     "case_transition",
     "case_update_checklist",
+    "dod_filing_agency",
+    "dod_filing_agency_id",
     "late_dedupe_key",
     "monitoring_check_log",
     "monitoring_end",

@@ -23,6 +23,8 @@ from ..choices_dod import MonitoringStatus, SeparationStatus
 from ..models.dod import InstallationMonitoring, MonitoringCheck, SeparationNotice
 
 __all__ = [
+    "dod_filing_agency",
+    "dod_filing_agency_id",
     "monitoring_check_log",
     "monitoring_end",
     "monitoring_start",
@@ -139,16 +141,26 @@ def monitoring_end(*, actor: Any, monitoring: InstallationMonitoring, ended_on: 
 # --- UCMJ separation and release --------------------------------------------------------------
 
 
-def _filing_agency(actor: Any) -> Agency:
-    """The Service's law enforcement (installation LEA or MCIO) the actor files for."""
+def dod_filing_agency_id(actor: Any) -> int | None:
+    """The Service's law enforcement agency (installation LEA or MCIO) the actor acts for, if any;
+    read from the cached principal, without a query."""
     principal = principal_for(actor)
-    for agency_id, roles in sorted(principal.roles_by_agency.items()):
-        if Role.INSTALLATION_LEA in roles and principal.agency_kinds.get(agency_id) in (
-            AgencyKind.INSTALLATION_LEA,
-            AgencyKind.MCIO,
-        ):
-            return Agency.objects.get(pk=agency_id)
-    raise PermissionDenied("Separation notices are filed by a Service's installation LEA or MCIO.")
+    for agency_id in sorted(principal.agencies_with_role(Role.INSTALLATION_LEA)):
+        if principal.agency_kinds.get(agency_id) in (AgencyKind.INSTALLATION_LEA, AgencyKind.MCIO):
+            return agency_id
+    return None
+
+
+def dod_filing_agency(actor: Any) -> Agency | None:
+    agency_id = dod_filing_agency_id(actor)
+    return None if agency_id is None else Agency.objects.get(pk=agency_id)
+
+
+def _filing_agency(actor: Any) -> Agency:
+    agency = dod_filing_agency(actor)
+    if agency is None:
+        raise PermissionDenied("Separation notices are filed by a Service's installation LEA or MCIO.")
+    return agency
 
 
 def state_registry_for(state: str) -> Agency | None:

@@ -18,13 +18,14 @@ from registrants.choices import AddressKind, RegistrationStatus
 from registrants.models import Registrant
 from registrants.services import registrant_update
 from rsoits.audit import audited_service
-from rsoits.choices import AgencyKind, Role
+from rsoits.choices import AgencyKind
 from rsoits.models import Agency
 from rsoits.principal import principal_for
 
 from ..choices import ReturnOutcome, TravelNoticeStatus, TravelPurpose
 from ..models import ItineraryLeg, TravelNotice
 from .cases import case_close_for_notice, case_open_for_notice, case_refresh_from_notice
+from .dod import dod_filing_agency
 
 NOTICE_FIELDS = {
     "date_given",
@@ -72,15 +73,6 @@ def _check_notice_transition(notice: TravelNotice, target: str) -> None:
 
 
 # --- checks ---------------------------------------------------------------------------------
-
-
-def dod_filing_agency(actor: Any) -> Agency | None:
-    """The DoD law enforcement agency (installation LEA or MCIO) the actor reports travel for."""
-    principal = principal_for(actor)
-    for agency_id in sorted(principal.agencies_with_role(Role.INSTALLATION_LEA)):
-        if principal.agency_kinds.get(agency_id) in (AgencyKind.INSTALLATION_LEA, AgencyKind.MCIO):
-            return Agency.objects.get(pk=agency_id)
-    return None
 
 
 def _check_registrant(actor: Any, registrant: Registrant) -> Agency:

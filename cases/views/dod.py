@@ -17,6 +17,7 @@ from registrants.models import Registrant
 from rsoits.access import get_visible_or_404, log_access
 from rsoits.audit import history_rows
 from rsoits.choices import AccessAction
+from rsoits.forms import apply_service_errors
 from rsoits.principal import principal_for
 
 from .. import services
@@ -24,17 +25,6 @@ from ..choices_dod import MonitoringStatus
 from ..forms_dod import MonitoringCheckForm, MonitoringEndForm, MonitoringPlanForm, SeparationNoticeForm
 from ..models.dod import InstallationMonitoring, SeparationNotice
 from ..tables_dod import MonitoringTable, SeparationTable
-
-
-def apply_errors(form, exc: ValidationError) -> None:
-    """A service's field errors onto the form: on the field when the form has it, else on top."""
-    details = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for name, errors in details.items():
-        for error in errors:
-            form.add_error(
-                name if name in form.fields else None, f"{name}: {error}" if name and name not in form.fields else error
-            )
-
 
 # --- installation monitoring ------------------------------------------------------------------
 
@@ -132,7 +122,7 @@ def monitoring_update(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, monitoring=monitoring, **{f: form.cleaned_data[f] for f in form.fields}
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Monitoring plan saved.")
             return redirect(monitoring)
@@ -148,7 +138,7 @@ def monitoring_check(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.monitoring_check_log(actor=request.user, monitoring=monitoring, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Check logged.")
             return redirect(monitoring)
@@ -164,7 +154,7 @@ def monitoring_end(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.monitoring_end(actor=request.user, monitoring=monitoring, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Monitoring ended.")
             return redirect(monitoring)
@@ -175,14 +165,7 @@ def monitoring_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _can_file(request: HttpRequest) -> bool:
-    from rsoits.choices import AgencyKind, Role
-
-    principal = principal_for(request.user)
-    return any(
-        Role.INSTALLATION_LEA in roles
-        and principal.agency_kinds.get(agency_id) in (AgencyKind.INSTALLATION_LEA, AgencyKind.MCIO)
-        for agency_id, roles in principal.roles_by_agency.items()
-    )
+    return services.dod_filing_agency_id(request.user) is not None
 
 
 @login_required
@@ -203,7 +186,7 @@ def separation_create(request: HttpRequest) -> HttpResponse:
         try:
             notice = services.separation_file(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Notice sent to the state registry and NSOTC.")
             return redirect(notice)

@@ -20,6 +20,7 @@ from django_tables2 import RequestConfig
 from rsoits.access import get_visible_or_404, log_access
 from rsoits.audit import history_rows
 from rsoits.choices import AccessAction
+from rsoits.forms import apply_service_errors
 from rsoits.principal import principal_for
 
 from .. import selectors_foreign as selectors
@@ -48,11 +49,6 @@ def _filtered(filterset: Any) -> Any:
     if not filterset.is_bound:
         return filterset.queryset
     return filterset.qs if filterset.is_valid() else filterset.queryset.none()
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @login_required
@@ -112,7 +108,7 @@ def _act(
             if form is None:
                 messages.error(request, " ".join(exc.messages))
                 return redirect(notice)
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, done)
             return redirect(result if isinstance(result, ForeignNotice) else notice)
@@ -275,7 +271,7 @@ def foreignnotice_decline(request: HttpRequest, case_pk: int) -> HttpResponse:
         try:
             services.no_notice_decide(actor=request.user, case=case, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Decision not to send recorded.")
             return redirect("foreignnotice_prepare", case.pk)
@@ -344,7 +340,7 @@ def inboundnotice_create(request: HttpRequest) -> HttpResponse:
         try:
             inbound = services.inbound_notice_log(actor=request.user, **form.service_fields())
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Inbound notice logged.")
             return redirect(inbound)

@@ -27,7 +27,7 @@ from ..choices import TravelNoticeStatus
 from ..filters import TravelNoticeFilterSet
 from ..forms import AmendForm, CancelForm, ItineraryLegFormSet, ReturnForm, TravelNoticeForm
 from ..models import Case, TravelNotice
-from ..services.travel import dod_filing_agency
+from ..services.dod import dod_filing_agency_id
 from ..tables import TravelNoticeTable
 
 
@@ -47,7 +47,7 @@ def travelnotice_list(request: HttpRequest) -> HttpResponse:
     RequestConfig(request, paginate={"per_page": 50, "paginator_class": LazyPaginator}).configure(table)
     rows = len(table.page.object_list) if table.page else 0
     log_access(request, AccessAction.LIST, model=TravelNotice, count=rows)
-    can_file = bool(principal_for(request.user).sora_agency_ids or dod_filing_agency(request.user))
+    can_file = bool(principal_for(request.user).sora_agency_ids or dod_filing_agency_id(request.user) is not None)
     return render(request, "cases/travelnotice_list.html", {"table": table, "filter": filterset, "can_file": can_file})
 
 
@@ -147,7 +147,7 @@ def _edit(request: HttpRequest, notice: TravelNotice | None, *, amend: bool = Fa
 
 @login_required
 def travelnotice_create(request: HttpRequest) -> HttpResponse:
-    if not (principal_for(request.user).sora_agency_ids or dod_filing_agency(request.user)):
+    if not (principal_for(request.user).sora_agency_ids or dod_filing_agency_id(request.user) is not None):
         raise PermissionDenied("Only registration agency (SORA) staff or DoD law enforcement file travel notices.")
     return _edit(request, None)
 
