@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from registrants.models import Registrant
 from rsoits.access import get_visible_or_404, log_access
+from rsoits.api.serializers import VisiblePrimaryKeyRelatedField
 from rsoits.choices import AccessAction
 
 from .. import services
@@ -26,7 +27,7 @@ class MonitoringCheckSerializer(serializers.ModelSerializer):
 
 
 class InstallationMonitoringSerializer(serializers.ModelSerializer):
-    registrant = serializers.PrimaryKeyRelatedField(queryset=Registrant.objects.all())
+    registrant = VisiblePrimaryKeyRelatedField(model=Registrant)
     installation = serializers.SlugRelatedField(slug_field="code", read_only=True)
     checks = MonitoringCheckSerializer(many=True, read_only=True)
 
@@ -111,7 +112,7 @@ class MonitoringViewSet(
 
 
 class SeparationNoticeSerializer(serializers.ModelSerializer):
-    registrant = serializers.PrimaryKeyRelatedField(queryset=Registrant.objects.all(), required=False, allow_null=True)
+    registrant = VisiblePrimaryKeyRelatedField(model=Registrant, required=False, allow_null=True)
     filed_by_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     state_registry = serializers.SlugRelatedField(slug_field="code", read_only=True)
 

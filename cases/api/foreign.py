@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from registrants.models import Registrant
 from rsoits.access import get_visible_or_404, log_access
 from rsoits.api.pagination import BoundedCursorPagination
+from rsoits.api.serializers import VisiblePrimaryKeyRelatedField
 from rsoits.choices import AccessAction, AgencyKind
 from rsoits.models import Agency
 
@@ -49,7 +50,7 @@ class ForeignNoticeSerializer(serializers.ModelSerializer):
 
 
 class ForeignNoticePrepareSerializer(serializers.Serializer):
-    case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.all())
+    case = VisiblePrimaryKeyRelatedField(model=Case)
     country = serializers.CharField(max_length=2)
     conviction_summary = serializers.CharField(required=False, allow_blank=True, default="")
     remarks = serializers.CharField(required=False, allow_blank=True, default="")
@@ -105,8 +106,8 @@ class PassportActionDocumentSerializer(serializers.ModelSerializer):
 
 class PassportActionSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="passportaction-detail")
-    registrant = serializers.PrimaryKeyRelatedField(queryset=Registrant.objects.all())
-    case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.all(), required=False, allow_null=True)
+    registrant = VisiblePrimaryKeyRelatedField(model=Registrant)
+    case = VisiblePrimaryKeyRelatedField(model=Case, required=False, allow_null=True)
     requesting_agency = serializers.SlugRelatedField(slug_field="code", queryset=Agency.objects.all(), required=False)
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     documents = PassportActionDocumentSerializer(many=True, read_only=True)
@@ -182,7 +183,7 @@ class ForeignNoticeViewSet(_LoggedReads, mixins.ListModelMixin, mixins.RetrieveM
 
     @extend_schema(request=ForeignNoticePrepareSerializer, responses=ForeignNoticeSerializer)
     def create(self, request, *args, **kwargs):
-        incoming = ForeignNoticePrepareSerializer(data=request.data)
+        incoming = ForeignNoticePrepareSerializer(data=request.data, context={"request": request})
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         case = get_visible_or_404(

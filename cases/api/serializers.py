@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from registrants.models import Registrant
+from rsoits.api.serializers import VisiblePrimaryKeyRelatedField
 
 from ..choices import CaseStatus, ReturnOutcome
 from ..models import Case, CaseEvent, CaseNote, ItineraryLeg, TravelNotice
@@ -25,7 +26,8 @@ class TravelNoticeSerializer(serializers.ModelSerializer):
     """A notice with its legs. On write the legs replace the stored ones in order; the registrant
     must be one the filer registers (checked by the service, reported on ``registrant``)."""
 
-    registrant = serializers.PrimaryKeyRelatedField(queryset=Registrant.objects.all())
+    # Only the filer's own registrants can be named; anything else reads as not found.
+    registrant = VisiblePrimaryKeyRelatedField(model=Registrant, action="change")
     agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     filed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     legs = ItineraryLegSerializer(many=True, required=False)
@@ -49,14 +51,6 @@ class TravelNoticeSerializer(serializers.ModelSerializer):
             "return_recorded_at", "created_at", "updated_at",
         ]  # fmt: skip
         validators: list = []  # model rules are checked by the service, with the legs, naming each field
-
-    def get_fields(self):
-        fields = super().get_fields()
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        # Only the filer's own registrants can be named; anything else reads as not found.
-        fields["registrant"].queryset = Registrant.objects.visible_to(user, "change")
-        return fields
 
     def get_case(self, obj) -> int | None:
         cases = obj.cases.all()

@@ -11,6 +11,25 @@ from rsoits.choices import Role
 from rsoits.models import AccessLog, Agency, AgencyContact, AgencyEndpoint, Installation, Membership, User
 
 
+class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A primary key that resolves only among the records the caller may see (``visible_to``).
+
+    A record outside the caller's scope reads exactly as one that does not exist ("Invalid pk
+    ... - object does not exist."), so a request body cannot be used to probe for other
+    agencies' records. ``action`` is the ``visible_to`` action checked ("view" by default)."""
+
+    def __init__(self, *, model, action: str = "view", **kwargs: Any) -> None:
+        self.model = model
+        self.action = action
+        kwargs.setdefault("queryset", model._default_manager.none())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return self.model._default_manager.visible_to(user, self.action)
+
+
 class AgencyContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = AgencyContact

@@ -248,7 +248,11 @@ def test_monitoring_api_scoping_writes_and_field_errors(dod, django_assert_max_n
     bad = lea.post("/api/v1/monitoring/", {"monitored_by": "nobody"}, format="json")
     assert bad.status_code == 400 and {"registrant", "monitored_by"} <= set(bad.json())
     # someone merely assigned to the installation is not the LEA's to see at all
-    assert lea.post("/api/v1/monitoring/", {"registrant": dod.off_a.pk}, format="json").status_code == 404
+    # (and reads exactly as a registrant that does not exist: no existence oracle)
+    hidden = lea.post("/api/v1/monitoring/", {"registrant": dod.off_a.pk}, format="json")
+    missing = lea.post("/api/v1/monitoring/", {"registrant": 999_999}, format="json")
+    assert hidden.status_code == missing.status_code == 400
+    assert hidden.json()["registrant"] == [m.replace("999999", str(dod.off_a.pk)) for m in missing.json()["registrant"]]
     created = lea.post(
         "/api/v1/monitoring/", {"registrant": dod.on_a.pk, "monitored_by": "installation"}, format="json"
     )

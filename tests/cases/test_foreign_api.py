@@ -171,12 +171,14 @@ def test_passport_actions_api(world, django_assert_max_num_queries):
         api(world.analyst).post(f"/api/v1/passport-actions/{pk}/transition/", {"to_status": "withdrawn"}).status_code
         == 404
     )
-    # a registrant the user may not see is 404 on request
+    # a registrant the user may not see reads exactly as one that does not exist
     md_registrant = make_registrant(world, agency=world.md)
-    response = client.post(
+    hidden = client.post(
         "/api/v1/passport-actions/", {"registrant": md_registrant.pk, "kind": "class_lookout"}, format="json"
     )
-    assert response.status_code == 404
+    missing = client.post("/api/v1/passport-actions/", {"registrant": 999_999, "kind": "class_lookout"}, format="json")
+    assert hidden.status_code == missing.status_code == 400
+    assert hidden.json()["registrant"][0] == missing.json()["registrant"][0].replace("999999", str(md_registrant.pk))
     assert PassportAction.objects.count() == 1
     # list: constant query count
     client.get("/api/v1/passport-actions/")
