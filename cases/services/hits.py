@@ -85,11 +85,14 @@ ENGINE_DECISIONS = {
 # --- ingest ------------------------------------------------------------------------------
 
 
-def submitting_agency_for(actor: Any) -> Agency:
+def submitting_agency_for(actor: Any, event_type: str | None = None) -> Agency:
     """The agency a user submits hits for: the one where they are a system client, else their
-    NSOTC agency. Anyone else may not submit hits."""
+    NSOTC agency; USNCB logs the inbound foreign notices it receives (``foreign_inbound``) as
+    hits of its own. Anyone else may not submit hits."""
     principal = principal_for(actor)
     agencies = principal.agencies_with_role(Role.SYSTEM_CLIENT) or principal.agencies_with_role(*Role.nsotc_roles())
+    if not agencies and event_type == HitEventType.FOREIGN_INBOUND:
+        agencies = principal.agencies_with_role(Role.USNCB_OFFICER)
     if not agencies:
         raise PermissionDenied("Only a system client or an NSOTC analyst may submit hits.")
     return Agency.objects.get(pk=min(agencies))
@@ -112,11 +115,9 @@ def hit_record(*, actor: Any, agency: Agency | None = None, **fields: Any) -> tu
     if unknown:
         raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
     if agency is None:
-        agency = submitting_agency_for(actor)
-    elif actor is not None and not (
-        fields.get("event_type") == HitEventType.FOREIGN_INBOUND and principal_for(actor).is_usncb
-    ):
-        submitting_agency_for(actor)  # the permission check (USNCB logs inbound foreign notices)
+        agency = submitting_agency_for(actor, fields.get("event_type"))
+    elif actor is not None:
+        submitting_agency_for(actor, fields.get("event_type"))  # the permission check
     existing = Hit.objects.filter(source=fields.get("source"), source_id=fields.get("source_id")).first()
     if existing is not None:
         return _resent(existing, agency, actor), False

@@ -303,3 +303,13 @@ def test_queue_puts_fugitives_first_then_the_oldest(world, hit_people, cbp):
     HitFactory(submitting_agency=cbp, status=HitStatus.NO_MATCH)
     assert list(hit_queue(user=world.analyst)) == [newer_fugitive, older, old]
     assert list(hit_queue(user=world.va_staff)) == []
+
+
+def test_usncb_submits_inbound_foreign_notices_only(world):
+    """USNCB logs the foreign notices it receives as hits of its own; it files no other kind."""
+    assert services.submitting_agency_for(world.usncb_officer, HitEventType.FOREIGN_INBOUND) == world.usncb
+    with pytest.raises(PermissionDenied):
+        services.submitting_agency_for(world.usncb_officer, HitEventType.PORT_ARRIVAL)
+    with pytest.raises(PermissionDenied):
+        services.submitting_agency_for(world.va_staff, HitEventType.FOREIGN_INBOUND)
+    assert services.submitting_agency_for(world.analyst, HitEventType.PORT_ARRIVAL) == world.nsotc
