@@ -28,7 +28,9 @@ def visible_candidates(user: Any) -> QuerySet[HitCandidate]:
     registrants = Registrant.objects.visible_to(user)
     candidates = HitCandidate.objects.select_related("registrant__registering_agency")
     if registrants.query.where:  # (NSOTC sees every registrant: no subquery needed)
-        candidates = candidates.filter(registrant__in=registrants.values("pk"))
+        # Correlated on the candidate's registrant, so that each candidate's registrant is looked
+        # up by primary key: a hit has at most a few hundred candidates, the registry a million.
+        candidates = candidates.filter(Exists(registrants.filter(pk=OuterRef("registrant_id"))))
     return candidates.order_by("rank")
 
 

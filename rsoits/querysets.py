@@ -38,19 +38,34 @@ class RestrictedQuerySet(models.QuerySet):
         if condition == ALL:  # (an empty Q would swallow an OR, so it is handled first)
             return self.all()
         if self.guardian_shared:
-            shared = Q(pk__in=self._guardian_granted(user, action))
+            granted = self._guardian_granted(user, action)
+            shared = Q(pk__in=granted[0]) | Q(pk__in=granted[1])
             condition = shared if condition == NOTHING else condition | shared
         elif condition == NOTHING:
             return self.none()
         return self.filter(condition)
 
-    def _guardian_granted(self, user: Any, action: str) -> models.QuerySet:
-        from guardian.shortcuts import get_objects_for_user
+    def _guardian_granted(self, user: Any, action: str) -> tuple[models.QuerySet, models.QuerySet]:
+        """The primary keys granted to ``user`` for ``action``, directly and through its groups:
+        two small subqueries over django-guardian's permission tables (the object keys cast to
+        the model's key type), so that the registry is read through its primary key and never
+        scanned whole to compare keys as text."""
+        from django.contrib.contenttypes.models import ContentType
+        from django.db.models.functions import Cast
+        from guardian.models import GroupObjectPermission, UserObjectPermission
 
-        perm = f"{self.model._meta.app_label}.{action}_{self.model._meta.model_name}"
-        return get_objects_for_user(
-            user, perm, klass=self.model._default_manager.all(), accept_global_perms=False, with_superuser=False
-        ).values("pk")
+        content_type = ContentType.objects.get_for_model(self.model)  # (cached per process)
+        codename = f"{action}_{self.model._meta.model_name}"
+        pk = self.model._meta.pk
+        key_type = models.BigIntegerField() if pk.get_internal_type().endswith("AutoField") else pk.__class__()
+        key = Cast("object_pk", output_field=key_type)
+        common = {"content_type_id": content_type.pk, "permission__codename": codename}
+        direct = UserObjectPermission.objects.filter(user_id=user.pk, **common)
+        via_groups = GroupObjectPermission.objects.filter(group__user=user.pk, **common)
+        return (
+            direct.annotate(granted_pk=key).values("granted_pk"),
+            via_groups.annotate(granted_pk=key).values("granted_pk"),
+        )
 
 
 class RestrictedManager(models.Manager.from_queryset(RestrictedQuerySet)):  # type: ignore[misc]

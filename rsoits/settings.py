@@ -115,6 +115,10 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if IS_POSTGRES and not env.bool("POSTGRES_JIT", default=False):
+    # Short OLTP statements: PostgreSQL's JIT costs tens of milliseconds of compilation on a
+    # plan it estimates as expensive and saves nothing on them.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, broker, Celery -------------------------------------------------------------
