@@ -85,6 +85,10 @@ ENGINE_DECISIONS = {
 # --- ingest ------------------------------------------------------------------------------
 
 
+# Foreign keys of a hit that the services set from rows they have just read.
+RELATED_READ = ["submitting_agency", "submitted_by", "installation", "registrant", "duplicate_of"]
+
+
 def submitting_agency_for(actor: Any, event_type: str | None = None) -> Agency:
     """The agency a user submits hits for: the one where they are a system client, else their
     NSOTC agency; USNCB logs the inbound foreign notices it receives (``foreign_inbound``) as
@@ -127,8 +131,9 @@ def hit_record(*, actor: Any, agency: Agency | None = None, **fields: Any) -> tu
         submitted_by=actor if actor is not None and actor.pk else None,
         status=HitStatus.NEW,
     )
-    # Uniqueness is left to the insert below, where a concurrent resend is caught.
-    hit.full_clean(validate_unique=False, validate_constraints=False)
+    # Uniqueness is left to the insert below, where a concurrent resend is caught; the agency,
+    # the user and the installation are rows already read, not re-checked one query each.
+    hit.full_clean(exclude=RELATED_READ, validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             hit.save()
@@ -283,7 +288,7 @@ def _transition(
         hit.confirmed_at = timezone.now()
     if duplicate_of is not None:
         hit.duplicate_of = duplicate_of
-    hit.full_clean(validate_unique=False, validate_constraints=False)
+    hit.full_clean(exclude=RELATED_READ, validate_unique=False, validate_constraints=False)
     hit.save()
     record = HitDecision(
         hit=hit,
@@ -295,7 +300,7 @@ def _transition(
         note=note,
         decided_by=actor if actor is not None and actor.pk else None,
     )
-    record.full_clean()
+    record.full_clean(exclude=["hit", "registrant", "duplicate_of", "decided_by"])  # (rows in hand)
     record.save()
     if hit.status == HitStatus.CONFIRMED:
         _publish_confirmed(hit, actor)
