@@ -87,8 +87,9 @@ def test_scoping_for_every_role(fw):
         assert api(user).get("/api/v1/foreign-notices/").json()["results"] == []
         assert api(user).get(f"/api/v1/foreign-notices/{notice.pk}/").status_code == 404
         assert api(user).post(f"/api/v1/foreign-notices/{notice.pk}/review/").status_code == 404
-        # the case's own SORA sees the case (403: not theirs to notify); others do not see it (404)
-        expected = 403 if user == fw.va_staff else 404
+        # the case's own SORA sees the case (403: not theirs to notify); to the others it does not
+        # exist (400 on the field, as for any unknown case)
+        expected = 403 if user == fw.va_staff else 400
         assert api(user).post("/api/v1/foreign-notices/", {"case": case.pk, "country": "DE"}).status_code == expected
     # NSOTC reads but cannot act
     assert api(fw.analyst).post(f"/api/v1/foreign-notices/{notice.pk}/review/").status_code == 404
