@@ -8,6 +8,7 @@ anyascii, phonetic keys jellyfish's metaphone and NYSIIS.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import jellyfish
 from anyascii import anyascii
@@ -40,6 +41,23 @@ def phonetic(value: str) -> str:
 def nysiis(value: str) -> str:
     name = compact(normalise_name(value))
     return jellyfish.nysiis(name)[:32] if name else ""
+
+
+@lru_cache(maxsize=16384)
+def name_keys(given: str, middle: str, surname: str) -> tuple[str, str, str, str, str, str]:
+    """The matching keys of one name as ``RegistrantName`` stores them: (norm_given, norm_middle,
+    norm_surname, given_phonetic, surname_phonetic, surname_nysiis). Cached: names repeat a lot,
+    and a bulk import derives the keys of thousands of them."""
+    norm_given, norm_surname = normalise_name(given), normalise_name(surname)
+    given_compact, surname_compact = compact(norm_given), compact(norm_surname)
+    return (
+        norm_given,
+        normalise_name(middle),
+        norm_surname,
+        jellyfish.metaphone(given_compact)[:32] if given_compact else "",
+        jellyfish.metaphone(surname_compact)[:32] if surname_compact else "",
+        jellyfish.nysiis(surname_compact)[:32] if surname_compact else "",
+    )
 
 
 def normalise_identifier(value: str | None) -> str:
@@ -98,6 +116,11 @@ def given_code(norm_given: str) -> str:
     return _code(parts[0]) if parts else ""
 
 
+@lru_cache(maxsize=16384)
+def _name_codes(norm_given: str, norm_surname: str) -> tuple[str, tuple[str, ...]]:
+    return given_code(norm_given), tuple(sorted(surname_codes(norm_surname)))
+
+
 def name_date_keys(sur: str, giv: str, dob) -> list[str]:
     if dob is None:
         return [f"N|{sur}|{giv}"]
@@ -114,8 +137,8 @@ def registrant_match_keys(names, dates) -> set[str]:
     result = {date_key(d) for d in dates}
     dates = list(dates) or [None]
     for norm_given, norm_surname in names:
-        giv = given_code(norm_given)
-        for sur in surname_codes(norm_surname):
+        giv, surs = _name_codes(norm_given, norm_surname)
+        for sur in surs:
             for dob in dates:
                 result.update(name_date_keys(sur, giv, dob))
     return result

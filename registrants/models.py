@@ -15,7 +15,7 @@ from rsoits.principal import Principal
 from rsoits.querysets import ALL, NOTHING, RestrictedManager, RestrictedQuerySet
 
 from .choices import AddressKind, IdentifierKind, NameKind, RegistrationStatus, Sex, Tier
-from .keys import normalise_identifier, normalise_name, nysiis, phonetic
+from .keys import name_keys, normalise_identifier
 
 
 class RegistrantQuerySet(RestrictedQuerySet):
@@ -140,12 +140,14 @@ class RegistrantName(models.Model):
         super().save(*args, **kwargs)
 
     def derive_keys(self) -> None:
-        self.norm_given = normalise_name(self.given_name)
-        self.norm_middle = normalise_name(self.middle_name)
-        self.norm_surname = normalise_name(self.surname)
-        self.given_phonetic = phonetic(self.given_name)
-        self.surname_phonetic = phonetic(self.surname)
-        self.surname_nysiis = nysiis(self.surname)
+        (
+            self.norm_given,
+            self.norm_middle,
+            self.norm_surname,
+            self.given_phonetic,
+            self.surname_phonetic,
+            self.surname_nysiis,
+        ) = name_keys(self.given_name or "", self.middle_name or "", self.surname or "")
 
 
 class RegistrantBirthDate(models.Model):

@@ -105,6 +105,86 @@ def bulk_insert_with_history(objs: Sequence[models.Model], model: type[models.Mo
     return objs
 
 
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """``count`` new primary keys from the table's sequence, in one statement (PostgreSQL)."""
+    if not count:
+        return []
+    connection = connections[router.db_for_write(model)]
+    opts = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [opts.db_table, opts.pk.column, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def copy_with_history(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[tuple],
+    *,
+    actor: Any = None,
+    ids: Sequence[int] | None = None,
+) -> list[int]:
+    """Insert new rows given as plain tuples of ``columns`` (attribute names, primary key not
+    included) and one "+" history row each, without building model instances; returns the new
+    primary keys in row order. Concrete fields not in ``columns`` get their default (``auto_now``
+    fields the current time). ``ids`` are keys already taken with ``reserve_ids``, so that the
+    caller could point child rows at these before they are written.
+
+    PostgreSQL: two ``COPY`` streams, the history rows being the same tuples plus the history
+    columns. Elsewhere: model instances through simple-history's ``bulk_create_with_history``."""
+    if not rows:
+        return []
+    columns = list(columns)
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    opts = model._meta
+    now = timezone.now()
+    rest = [f for f in opts.concrete_fields if f.attname not in columns and not f.primary_key]
+    defaults = tuple(
+        now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default() for f in rest
+    )
+    if connection.vendor != "postgresql":
+        from simple_history.utils import bulk_create_with_history
+
+        names = columns + [f.attname for f in rest]
+        objs = [model(**dict(zip(names, row + defaults, strict=True))) for row in rows]
+        if ids is not None:
+            for obj, pk in zip(objs, ids, strict=True):
+                obj.pk = pk
+        bulk_create_with_history(objs, model, default_user=actor)
+        return [obj.pk for obj in objs]
+
+    from psycopg.types.json import Jsonb
+
+    ids = list(ids) if ids is not None else reserve_ids(model, len(rows))
+    fields = [opts.get_field(name) for name in columns] + rest
+    json_at = [i + 1 for i, f in enumerate(fields[: len(columns)]) if isinstance(f, models.JSONField)]
+    defaults = tuple(Jsonb(v) if isinstance(f, models.JSONField) else v for f, v in zip(rest, defaults, strict=True))
+    db_columns = [opts.pk.column] + [f.column for f in fields]
+    history = model.history.model  # type: ignore[attr-defined]
+    hopts = history._meta
+    extra = {
+        "history_date": now,
+        "history_type": "+",
+        "history_change_reason": None,
+        "history_user_id": getattr(actor, "pk", None),
+    }
+    history_columns = [hopts.get_field(f.name).column for f in [opts.pk, *fields]]
+    history_columns += [hopts.get_field(name).column for name in extra]
+    history_extra = tuple(extra.values())
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        raw = cursor.cursor  # the psycopg cursor, for COPY; errors surface as Django's (IntegrityError)
+        full = [(pk, *row, *defaults) for pk, row in zip(ids, rows, strict=True)]
+        for i in json_at:  # positions in ``full``
+            full = [(*row[:i], None if row[i] is None else Jsonb(row[i]), *row[i + 1 :]) for row in full]
+        _copy(raw, opts.db_table, db_columns, full)
+        _copy(raw, hopts.db_table, history_columns, [row + history_extra for row in full])
+    return ids
+
+
 def bulk_insert_plain(model: type[models.Model], rows: Sequence[tuple], columns: Sequence[str]) -> None:
     """Insert rows of derived data that keeps no history (e.g. matching keys), given as tuples
     of ``columns`` (attribute names): ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere."""

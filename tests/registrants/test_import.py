@@ -116,3 +116,122 @@ def test_reimport_of_an_unchanged_file_costs_a_few_queries_per_chunk(world, djan
     with django_assert_max_num_queries(8):
         result = run(world, csv_bytes(*lines), actor=world.va_staff)
     assert (result.created, result.updated, result.unchanged, result.rejected) == (0, 0, 40, 0)
+
+
+def _careful_errors(world, line):
+    """The errors the services give for a row (the careful path), for comparison."""
+    from registrants.importer import ImportResult, _one_by_one, parse_row, prepare_keys, read_rows
+
+    row = next(read_rows(io.BytesIO(csv_bytes(line)), "r.csv"))
+    data, errors = parse_row(row, 2)
+    assert not errors
+    prepare_keys(data)
+    result = ImportResult()
+    _one_by_one([(2, data)], agency=world.va, actor=None, result=result)
+    return result.errors
+
+
+LONG = "x" * 101
+BAD_FOR_THE_MODEL = [
+    GOOD[1].replace("Mary", LONG),  # record: given name too long
+    GOOD[1].replace("Mary,,Smith", f"Mary,{LONG},{LONG}"),  # record: two fields at once
+    GOOD[1].replace("US,2 Oak Rd", f"US,{LONG * 2}"),  # address street, only the first wrong nested row
+    GOOD[1].replace("non_compliant,", f"non_compliant,Ann {LONG}"),  # alias surname
+    GOOD[1].replace("VA222", "V" * 65),  # identifier value
+    GOOD[1].replace("VA222", "--"),  # identifier with no letter or digit
+    GOOD[0].replace("P1234567,US", "P1234567,USA"),  # passport country code
+    GOOD[1].replace("23501,US", "23501,USA"),  # address country code
+    GOOD[1].replace("23501", "2" * 21).replace("Mary", LONG),  # record and address: the record is reported
+]
+
+
+@pytest.mark.parametrize("line", BAD_FOR_THE_MODEL)
+def test_new_row_validation_gives_the_services_field_errors(world, line):
+    expected = _careful_errors(world, line)
+    assert expected, "the services reject the row"
+    result = run(world, csv_bytes(line))
+    assert (result.created, result.rejected) == (0, 1)
+    assert [(e.row, e.field, e.reason) for e in result.errors] == [(e.row, e.field, e.reason) for e in expected]
+    assert not Registrant.objects.exists()
+
+
+def test_bad_nested_value_rejects_only_its_row(world):
+    result = run(world, csv_bytes(GOOD[0], GOOD[1].replace("23501,US", "23501,USA")))
+    assert (result.created, result.rejected) == (1, 1)
+    assert [(e.row, e.field) for e in result.errors] == [(3, "addresses[0].country")]
+
+
+def test_imported_keys_are_those_the_services_keep(world):
+    from registrants.matching.index import refresh_match_keys
+    from registrants.models import MatchKey, RegistrantName
+
+    run(world, csv_bytes(*GOOD))
+    ids = list(Registrant.objects.values_list("id", flat=True))
+    before = set(MatchKey.objects.values_list("registrant_id", "key"))
+    assert before
+    refresh_match_keys(ids)
+    assert set(MatchKey.objects.values_list("registrant_id", "key")) == before
+    for name in RegistrantName.objects.filter(registrant_id__in=ids):
+        stored = [getattr(name, f) for f in ("norm_given", "norm_middle", "norm_surname", "given_phonetic",
+                                             "surname_phonetic", "surname_nysiis")]  # fmt: skip
+        name.derive_keys()
+        assert stored == [getattr(name, f) for f in ("norm_given", "norm_middle", "norm_surname", "given_phonetic",
+                                                     "surname_phonetic", "surname_nysiis")]  # fmt: skip
+    birth = Registrant.objects.get(external_id="VA-2").birth_dates.get()
+    assert (birth.is_primary, birth.year, birth.month, birth.day) == (True, 1975, 1, 2)
+
+
+def test_changed_identifier_and_alias_update_with_history(world):
+    run(world, csv_bytes(*GOOD))
+    changed = GOOD[0].replace("VA111", "VA999").replace("Pepe Garcia; Joe Lopez", "Pepe Garcia")
+    result = run(world, csv_bytes(changed, GOOD[1]), actor=world.va_staff)
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
+    jose = Registrant.objects.get(external_id="VA-1")
+    assert jose.identifiers.get(kind="state_sid").value == "VA999"
+    assert [n.surname for n in jose.names.filter(kind="alias")] == ["Garcia"]
+    from registrants.models import Identifier
+
+    assert Identifier.history.filter(history_type="~", history_user=world.va_staff, value="VA999").count() == 1
+    again = run(world, csv_bytes(changed, GOOD[1]))
+    assert (again.updated, again.unchanged) == (0, 2)
+
+
+@pytest.mark.parametrize(
+    "text", ["1980-03-04", "19800304", "1980-3-4", "1980-13-01", "19801301", "1999-02-29", "0000-01-01", "1980/01/01",
+             " 19800101 ", "1980- 1-01", "١٩٨٠-01-01", "x"],
+)  # fmt: skip
+def test_parse_date_matches_strptime(text):
+    from datetime import datetime
+
+    from registrants.importer import parse_date
+
+    expected = None
+    for fmt in ("%Y-%m-%d", "%Y%m%d"):
+        try:
+            expected = datetime.strptime(text.strip(), fmt).date()  # noqa: DTZ007
+            break
+        except ValueError:
+            continue
+    if expected is None:
+        with pytest.raises(ValueError, match="is not a date"):
+            parse_date(text)
+    else:
+        assert parse_date(text) == expected
+
+
+def test_unreadable_file_raises_and_stores_nothing(world):
+    with pytest.raises(UnicodeDecodeError):
+        run(world, csv_bytes(*GOOD) + b"VA-9,\xff\xfe,,X\n")
+    assert not Registrant.objects.exists()
+
+
+def test_rows_in_several_chunks(world, monkeypatch):
+    from registrants import importer
+
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    lines = [
+        f"VA-{n},Ann,,Lee{n},1980-01-02,F,,US,{n} Main St,Richmond,VA,23219,US,,VA9{n:03d},,,,,1" for n in range(5)
+    ]
+    result = run(world, csv_bytes(*lines, lines[0].replace("Richmond", "Norfolk"), BAD), actor=world.va_staff)
+    assert (result.created, result.updated, result.rejected) == (5, 1, 1)
+    assert Registrant.objects.count() == 5

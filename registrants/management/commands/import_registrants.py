@@ -10,6 +10,9 @@ from rsoits.models import Agency, User
 
 class Command(BaseCommand):
     help = "Import registrants from a CSV or XLSX file into a registering agency (idempotent)."
+    # A data command: the system checks (a few hundred milliseconds at every start) belong to
+    # deployment ("manage.py check --deploy"), not to every import.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("file")
