@@ -48,7 +48,7 @@ migrations-check: install
 
 web: install
 	$(VENV)/bin/gunicorn rsoits.wsgi --bind 127.0.0.1:$(PORT) --workers 3
-worker: install
+worker: install  # prefork pool of CELERY_WORKER_CONCURRENCY processes (default: twice the cores)
 	$(VENV)/bin/celery -A rsoits worker -l info
 beat: install
 	$(VENV)/bin/celery -A rsoits beat -l info --scheduler django_celery_beat.schedulers:DatabaseScheduler

@@ -281,6 +281,22 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311 - jitter, not security
 
 
+# What a delivery reads, in its one locking query: the whole row, and of its relations only
+# the columns the message and the disclosure use (content.py, channels.py, _record_disclosure).
+DELIVERY_RELATED = ("agency", "endpoint", "event__actor", "registrant__registering_agency")
+DELIVERY_COLUMNS = (
+    *(field.name for field in Notification._meta.concrete_fields),
+    "agency__code", "agency__name", "agency__address",
+    "endpoint__active", "endpoint__secret",
+    "event__context", "event__actor__username",
+    "registrant__given_name", "registrant__middle_name", "registrant__surname", "registrant__suffix",
+    "registrant__date_of_birth", "registrant__sex", "registrant__status", "registrant__is_fugitive",
+    "registrant__registering_agency__code",
+)  # fmt: skip
+# What a successful delivery changes on the row (the rest was read under the same lock).
+DELIVERED_FIELDS = ["status", "attempts", "delivered_at", "last_error"]
+
+
 def notification_deliver(*, notification_id: int) -> str:
     """Send one notification if it is still being sent; returns its status afterwards."""
     from . import channels
@@ -289,7 +305,8 @@ def notification_deliver(*, notification_id: int) -> str:
         try:
             notification = (
                 Notification.objects.select_for_update(of=("self",))
-                .select_related("agency", "endpoint", "event", "registrant__registering_agency")
+                .select_related(*DELIVERY_RELATED)
+                .only(*DELIVERY_COLUMNS)
                 .get(pk=notification_id)
             )
         except Notification.DoesNotExist:
@@ -322,7 +339,7 @@ def notification_deliver(*, notification_id: int) -> str:
         notification.delivered_at = now
         notification.last_error = ""
         # The disclosure below is the record of this delivery; a history row would repeat it.
-        notification.save_without_historical_record()
+        notification.save_without_historical_record(update_fields=DELIVERED_FIELDS)
         _record_disclosure(notification, at=now)
         return notification.status
 

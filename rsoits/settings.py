@@ -6,6 +6,7 @@ default with Celery tasks in-process, and on PostgreSQL + Redis with separate wo
 processes, chosen by DATABASE_URL and REDIS_URL alone.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -137,6 +138,15 @@ CELERY_RESULT_EXTENDED = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# One worker process runs its tasks in a prefork pool: only that pool enforces the task time
+# limits below (the threads pool ignores them) and can cancel tasks on a lost broker connection.
+# Deliveries mostly wait on the network, so the pool has twice as many children as cores.
+CELERY_WORKER_POOL = "prefork"
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=2 * (os.cpu_count() or 1))
+# Keep a worker's database connections across tasks (CONN_MAX_AGE and the health check decide,
+# rsoits/celery.py): Celery's Django fixup otherwise closes them after every task. It still
+# recycles them once in this many tasks.
+CELERY_DB_REUSE_MAX = 10_000
 # Time limits stay well inside the Redis visibility timeout, so a task is never redelivered
 # while it is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -396,7 +406,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # httpx logs every request at INFO; a webhook's outcome is on its outbox row (and failures
+    # are logged by the delivery service), so one line per delivery would only repeat it.
+    "loggers": {"axes": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
 
 # --- DoD installation monitoring (DTM 15-003 att. 3, 3.d) -----------------------------------

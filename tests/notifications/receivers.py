@@ -74,6 +74,9 @@ class HttpReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as a production receiver would
+            # The status line and headers go out before the body, in a second small write: with
+            # Nagle's algorithm on, that write waits for the client's delayed ACK (about 40 ms).
+            disable_nagle_algorithm = True
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
@@ -116,3 +119,58 @@ class HttpReceiver:
 
     def payload(self, index: int = -1) -> dict:
         return json.loads(self.requests[index]["body"])
+
+
+def serve() -> None:
+    """Run an SMTP sink and an HTTP receiver in this process (``ReceiverProcess`` starts it):
+    print their addresses as one JSON line, then answer each line on stdin ("stats") with
+    the idempotency keys received so far; end at "stop" or end of input."""
+    import sys
+
+    with SmtpSink() as smtp, HttpReceiver() as http:
+        print(json.dumps({"smtp_port": smtp.port, "http_url": http.url}), flush=True)
+        for line in sys.stdin:
+            print(json.dumps({"emails": smtp.keys, "hooks": http.keys}), flush=True)
+            if line.strip() == "stop":
+                break
+
+
+class ReceiverProcess:
+    """The SMTP sink and the HTTP receiver in a process of their own, so that they share no
+    interpreter (and no GIL) with the process that sends or the one that measures."""
+
+    def __init__(self) -> None:
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from tests.notifications.receivers import serve; serve()"],
+            cwd=Path(__file__).resolve().parents[2],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        addresses = json.loads(self.process.stdout.readline())
+        self.smtp_port: int = addresses["smtp_port"]
+        self.http_url: str = addresses["http_url"]
+
+    def _ask(self, command: str) -> dict:
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def stats(self) -> dict:
+        """``{"emails": [...], "hooks": [...]}``: the idempotency keys received, in order."""
+        return self._ask("stats")
+
+    def __enter__(self) -> ReceiverProcess:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.process.poll() is None:
+            try:
+                self._ask("stop")
+            finally:
+                self.process.stdin.close()
+                self.process.wait(timeout=30)

@@ -112,6 +112,33 @@ def test_secure_webhook_carries_the_details(world, rules, registrant, django_cap
     assert payload["content_level"] == "full"
 
 
+def test_a_delivery_reads_its_row_once_and_writes_the_row_and_the_disclosure(
+    world, rules, registrant, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    with HttpReceiver() as receiver:
+        endpoint(world.nsotc, kind="webhook", address=receiver.url, secure=True)  # full content
+        publish(registrant, world.va_staff, context={"note": "seen"})
+        with django_capture_on_commit_callbacks(execute=False):
+            services.notification_relay()  # claimed, tasks not run
+        hook = Notification.objects.get(channel=Channel.WEBHOOK)
+        # savepoint, the locking SELECT with the relations the message uses, UPDATE, INSERT, release
+        with django_assert_num_queries(5):
+            assert services.notification_deliver(notification_id=hook.pk) == S.DELIVERED
+        payload = receiver.payload()
+    assert payload["registrant"]["name"] == "Ana Perez"
+    assert payload["registrant"]["registering_agency"] == "VA"
+    assert payload["context"] == {"note": "seen"}
+    assert payload["recipient_agency"] == "NSOTC"
+    hook.refresh_from_db()
+    assert (hook.status, hook.attempts, hook.last_error) == (S.DELIVERED, 1, "")
+    assert hook.history.count() == 1  # the creation; the delivery is recorded by its disclosure
+    disclosure = Disclosure.objects.get(notification=hook)
+    assert (disclosure.sender, disclosure.sender_name) == (world.va_staff, "va_staff")
+    assert (disclosure.recipient_agency, disclosure.recipient_name) == (world.nsotc, world.nsotc.name)
+    assert disclosure.recipient_address == world.nsotc.address
+    assert disclosure.destination == receiver.url
+
+
 def test_signature_is_hmac_sha256_over_timestamp_and_body():
     import hashlib
     import hmac

@@ -134,6 +134,15 @@ def wait_for(predicate, *, timeout: float, every: float = 0.5, action=None) -> b
     return predicate()
 
 
+def worker_connections() -> int:
+    """Connections to the test database other than this process's own."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
 def outstanding() -> int:
     return Notification.objects.exclude(status=S.DELIVERED).count()
 
@@ -219,6 +228,9 @@ def test_an_event_produces_exactly_the_notifications_the_rules_say(world, broker
             with transaction.atomic():
                 publish_event(event_type=EventType.VISA_APPLICATION, registrant=fugitive, actor=None)
             assert wait_for(lambda: outstanding() == 0, timeout=60), worker.output()
+            time.sleep(1)  # the last task has finished
+            # the worker keeps its database connection across tasks (CONN_MAX_AGE), as the web does
+            assert worker_connections() >= 1, worker.output()
         finally:
             worker.stop()
         # White paper VI.3: a fugitive's visa application -> warrant agency, NSOTC, USNCB; not the SORA
