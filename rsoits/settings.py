@@ -21,11 +21,15 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").
 DEBUG = env.bool("DEBUG", default=False)
 TESTING = env.bool("RSOITS_TESTING", default=False)
 
+# The secret key is read as it is: django-environ would take a value starting with "$" (which a
+# generated key may) for the name of another variable.
 if DEBUG:
-    SECRET_KEY = env("SECRET_KEY", default="local-demo-only-insecure-key-never-use-in-production-000000")
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "local-demo-only-insecure-key-never-use-in-production-000000"
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 else:
-    SECRET_KEY = env("SECRET_KEY")
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    if not SECRET_KEY:
+        raise ImproperlyConfigured("Set the SECRET_KEY environment variable")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

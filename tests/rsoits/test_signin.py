@@ -370,7 +370,9 @@ def test_allauth_pages_use_the_site_shell(world):
 # --- 7. deployment check ----------------------------------------------------------------------
 
 
-def test_check_deploy_passes_with_production_settings():
+@pytest.mark.parametrize("prefix", ["", "$"])
+def test_check_deploy_passes_with_production_settings(prefix):
+    """A generated key may start with "$": it is still the key, not another variable's name."""
     root = Path(__file__).resolve().parents[2]
     env = {
         k: v for k, v in os.environ.items() if k not in {"REQUIRE_MFA", "RSOITS_TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE"}
@@ -379,7 +381,7 @@ def test_check_deploy_passes_with_production_settings():
         {
             "DJANGO_SETTINGS_MODULE": "rsoits.settings",
             "DEBUG": "0",
-            "SECRET_KEY": random_secret_key(),
+            "SECRET_KEY": prefix + random_secret_key(),
             "ALLOWED_HOSTS": "example.gov",
         }
     )
