@@ -7,9 +7,14 @@ clients against gunicorn, SQL queries per request, and import throughput.
     .venv/bin/python bench/bench_registrants.py [--clients 8] [--requests 40] [--import-rows 20000]
 
 HTTP: the app runs under ``gunicorn rsoits.wsgi -w 2 --bind 127.0.0.1:8765`` (started and
-stopped here); each client thread signs in as ``nsotc_analyst`` through the real login form
+stopped here) in the production configuration, ``DEBUG=0`` (see ``production_env``): cached
+template loader, static files collected into STATIC_ROOT and served by WhiteNoise from the
+manifest, secure cookies and SSL redirect on. The clients stand in for the TLS-terminating
+proxy: they send ``X-Forwarded-Proto: https`` and return the Secure cookies over plain HTTP to
+127.0.0.1. Each client thread signs in as ``nsotc_analyst`` through the real login form
 (urllib with its own cookie jar) and times whole requests, client overhead included.
-Queries: a separate pass through Django's test Client with ``CaptureQueriesContext``.
+Queries: a separate pass through Django's test Client with ``CaptureQueriesContext``, in a child
+process with the same production environment.
 Import: a 20,000-row CSV in the importer's columns, timed through
 ``manage.py import_registrants FILE --agency VA`` (per-row services, with history).
 Only 127.0.0.1 is contacted; every loop is bounded.
@@ -62,8 +67,36 @@ def percentile(values: list[float], p: float) -> float:
 # --- server ------------------------------------------------------------------------------
 
 
-def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
-    env = dict(os.environ, DEBUG="1")
+def production_env(redis_url: str) -> dict[str, str]:
+    """The environment of the measured server (and of the query-count pass): production
+    settings, with only what a local plain-HTTP run needs set here. REQUIRE_MFA is off because
+    the demo user has no authenticator; with it on, every request adds one ``Authenticator``
+    query (see docs/performance.md)."""
+    env = dict(
+        os.environ,
+        DEBUG="0",
+        SECRET_KEY=os.environ.get("BENCH_SECRET_KEY", "bench-only-" + "k" * 50),
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        REQUIRE_MFA="0",
+        LOG_LEVEL="WARNING",
+    )
+    env.pop("RSOITS_TESTING", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    else:
+        env.pop("REDIS_URL", None)
+    return env
+
+
+def collectstatic(env: dict[str, str]) -> None:
+    """The manifest WhiteNoise serves from under DEBUG=0."""
+    cmd = [str(VENV_BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v", "0"]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    if proc.returncode:
+        raise SystemExit(f"collectstatic failed: {proc.stderr[-500:]}")
+
+
+def start_gunicorn(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
     log = open(Path(tempfile.gettempdir()) / "bench_gunicorn.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "rsoits.wsgi", "-w", str(workers), "--bind", f"{HOST}:{port}",
@@ -73,9 +106,12 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://{HOST}:{port}/accounts/login/", timeout=5).read()
+            probe = urllib.request.Request(
+                f"http://{HOST}:{port}/accounts/login/", headers={"X-Forwarded-Proto": "https"}
+            )
+            urllib.request.urlopen(probe, timeout=10).read()  # noqa: S310
             return proc
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # URLError, refused, timed out while the workers boot
             if proc.poll() is not None:
                 raise SystemExit(f"gunicorn exited; see {log.name}") from None
             time.sleep(0.5)
@@ -95,18 +131,33 @@ def stop_gunicorn(proc: subprocess.Popen) -> None:
 # --- HTTP client -------------------------------------------------------------------------
 
 
+class LocalProxyCookiePolicy(http.cookiejar.DefaultCookiePolicy):
+    """Return Secure cookies to 127.0.0.1 over plain HTTP: the client plays the TLS proxy."""
+
+    def return_ok_secure(self, cookie, request) -> bool:
+        return urllib.parse.urlsplit(request.get_full_url()).hostname == HOST
+
+
 class Client:
-    """One signed-in browser: a cookie jar and an opener; only ever talks to 127.0.0.1."""
+    """One signed-in browser behind a TLS-terminating proxy: a cookie jar and an opener; only
+    ever talks to 127.0.0.1, over plain HTTP with ``X-Forwarded-Proto: https``."""
 
     def __init__(self, base: str):
         self.base = base
-        self.jar = http.cookiejar.CookieJar()
+        self.jar = http.cookiejar.CookieJar(policy=LocalProxyCookiePolicy())
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
-    def get(self, path: str, accept: str = "text/html") -> tuple[int, bytes]:
+    def url(self, path: str) -> str:
+        """An absolute URL on the local server; links the app builds say https (the proxy's)."""
         url = path if path.startswith("http") else self.base + path
-        assert urllib.parse.urlsplit(url).hostname == HOST, url
-        req = urllib.request.Request(url, headers={"Accept": accept})  # noqa: S310 - http://127.0.0.1 only (asserted)
+        parts = urllib.parse.urlsplit(url)
+        assert parts.hostname == HOST, url
+        return urllib.parse.urlunsplit(("http", *parts[1:]))
+
+    def get(self, path: str, accept: str = "text/html") -> tuple[int, bytes]:
+        url = self.url(path)
+        headers = {"Accept": accept, "X-Forwarded-Proto": "https"}
+        req = urllib.request.Request(url, headers=headers)  # noqa: S310 - http://127.0.0.1 only (asserted)
         try:
             with self.opener.open(req, timeout=60) as resp:
                 return resp.status, resp.read()
@@ -122,9 +173,11 @@ class Client:
             {"csrfmiddlewaretoken": token.group(1).decode(), "login": USERNAME, "password": PASSWORD,
              "acknowledge_notice": "on"}
         ).encode()  # fmt: skip
-        url = self.base + "/accounts/login/"
-        assert urllib.parse.urlsplit(url).hostname == HOST, url
-        req = urllib.request.Request(url, data=data, headers={"Referer": url})  # noqa: S310 - 127.0.0.1 only
+        url = self.url("/accounts/login/")
+        # Under HTTPS, CSRF checks the Referer against the (proxied) https origin.
+        referer = "https" + url[len("http") :]
+        headers = {"Referer": referer, "X-Forwarded-Proto": "https"}
+        req = urllib.request.Request(url, data=data, headers=headers)  # noqa: S310 - 127.0.0.1 only
         with self.opener.open(req, timeout=60) as resp:
             resp.read()
         status, _ = self.get("/registrants/")
@@ -217,12 +270,13 @@ def count_queries(ids: list[int], samples: int = 10) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     client = DjangoClient()
-    page = client.get("/accounts/login/")
+    page = client.get("/accounts/login/", secure=True)
     token = page.cookies.get("csrftoken")
     client.post(
         "/accounts/login/",
         {"login": USERNAME, "password": PASSWORD, "acknowledge_notice": "on",
          "csrfmiddlewaretoken": token.value if token else ""},
+        secure=True,
     )  # fmt: skip
     out = {}
     paths = {
@@ -232,11 +286,11 @@ def count_queries(ids: list[int], samples: int = 10) -> dict:
     }
     for name, path in paths.items():
         counts, sql_counts, statements = [], [], Counter()
-        client.get(path(samples), **({"HTTP_ACCEPT": "application/json"} if "API" in name else {}))
+        client.get(path(samples), secure=True, **({"HTTP_ACCEPT": "application/json"} if "API" in name else {}))
         for i in range(samples):
             headers = {"HTTP_ACCEPT": "application/json"} if "API" in name else {}
             with CaptureQueriesContext(connection) as ctx:
-                resp = client.get(path(i), **headers)
+                resp = client.get(path(i), secure=True, **headers)
             assert resp.status_code == 200, (name, resp.status_code)
             counts.append(len(ctx.captured_queries))
             control = sum(1 for q in ctx.captured_queries if TX_CONTROL.match(q["sql"]))
@@ -256,6 +310,18 @@ def count_queries(ids: list[int], samples: int = 10) -> dict:
             "per_request": {k: v / samples for k, v in statements.most_common()},
         }
     return out
+
+
+def count_queries_in(env: dict[str, str], ids: list[int]) -> dict:
+    """``count_queries`` in a child process started with the server's environment."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ids_path, out_path = Path(tmp) / "ids.json", Path(tmp) / "queries.json"
+        ids_path.write_text(json.dumps(ids))
+        cmd = [str(VENV_BIN / "python"), str(Path(__file__).resolve()), "--count-queries", str(ids_path), str(out_path)]
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        if proc.returncode:
+            raise SystemExit(f"query count failed: {proc.stderr[-1500:]}")
+        return json.loads(out_path.read_text())
 
 
 # --- import ------------------------------------------------------------------------------
@@ -319,7 +385,28 @@ def main() -> None:
     parser.add_argument("--import-rows", type=int, default=20000, help="0 to skip the import benchmark")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--json", help="write the results here too")
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
+        help="cache (and sessions) of the measured server, as in production; '' for local memory",
+    )
+    parser.add_argument(
+        "--skip-collectstatic", action="store_true", help="serve the static files collected by an earlier run"
+    )
+    parser.add_argument("--count-queries", nargs=2, metavar=("IDS_JSON", "OUT_JSON"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+
+    if args.count_queries:  # the child process of count_queries_in
+        ids_path, out_path = args.count_queries
+        Path(out_path).write_text(json.dumps(count_queries(json.loads(Path(ids_path).read_text()))))
+        return
+    server_env = production_env(args.redis_url)
+    print(
+        "server settings: DEBUG=0 ALLOWED_HOSTS=127.0.0.1 REQUIRE_MFA=0 "
+        f"REDIS_URL={server_env.get('REDIS_URL', '(unset: local-memory cache)')} "
+        f"CONN_MAX_AGE={server_env.get('CONN_MAX_AGE', '60 (default)')}; clients send X-Forwarded-Proto: https",
+        flush=True,
+    )
 
     results: dict = {}
     with connection.cursor() as cur:
@@ -331,7 +418,9 @@ def main() -> None:
 
     if not args.skip_http:
         base = f"http://{HOST}:{args.port}"
-        proc = start_gunicorn(args.port, args.workers)
+        if not args.skip_collectstatic:
+            collectstatic(server_env)
+        proc = start_gunicorn(args.port, args.workers, server_env)
         try:
             clients = [Client(base) for _ in range(args.clients)]
             for c in clients:
@@ -350,7 +439,7 @@ def main() -> None:
         finally:
             stop_gunicorn(proc)
 
-    results["queries"] = count_queries(ids)
+    results["queries"] = count_queries_in(server_env, ids)
     for name, q in results["queries"].items():
         print(
             f"queries {name:10} all statements {q['min']}..{q['max']} (median {q['median']}); "

@@ -58,3 +58,66 @@ def registrant_api_queryset(*, user: Any) -> QuerySet[Registrant]:
         obj = JSONObject(**{f.replace("issuing_agency__code", "issuing_agency"): F(f) for f in fields})
         annotations[name] = ArraySubquery(rows.values(json=obj))
     return registrant_list(user=user).annotate(**annotations)
+
+
+# The detail page: the registrant and all its child rows in one statement on PostgreSQL, each
+# relation as an array of JSON rows, turned back into model instances by ``with_children``.
+PAGE_CHILDREN = {
+    # attribute on the page: (relation, filter, extra JSON keys)
+    "aliases": ("names", {"kind": NameKind.ALIAS}, {}),
+    "birth_dates": ("birth_dates", {}, {}),
+    "identifiers": ("identifiers", {}, {}),
+    "addresses": ("addresses", {}, {}),
+    "warrants": ("warrants", {}, {"agency_code": "issuing_agency__code", "agency_name": "issuing_agency__name"}),
+}
+
+
+def registrant_page_queryset(*, user: Any) -> QuerySet[Registrant]:
+    """The detail page's registrant; pass the fetched row through ``with_children``."""
+    if connection.vendor != "postgresql":
+        return registrant_detail_queryset(user=user)
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models.functions import JSONObject
+
+    annotations = {}
+    for name, (relation, where, extra) in PAGE_CHILDREN.items():
+        model = Registrant._meta.get_field(relation).related_model
+        columns = {f.attname: F(f.attname) for f in model._meta.concrete_fields}
+        rows = model.objects.filter(registrant=OuterRef("pk"), **where).order_by(*model._meta.ordering, "pk")
+        extras = {key: F(path) for key, path in extra.items()}
+        annotations[f"{name}_rows"] = ArraySubquery(rows.values(json=JSONObject(**columns, **extras)))
+    return registrant_list(user=user).annotate(**annotations)
+
+
+def with_children(registrant: Registrant) -> Registrant:
+    """Fill ``aliases`` and the prefetch caches of birth dates, identifiers, addresses and
+    warrants (with their issuing agency) from the rows ``registrant_page_queryset`` inlined, so
+    the page reads them as if prefetched. Elsewhere the queryset prefetched them already."""
+    from rsoits.models import Agency
+
+    if not hasattr(registrant, "aliases_rows"):
+        return registrant
+    cache = getattr(registrant, "_prefetched_objects_cache", {})
+    for name, (relation, _, extra) in PAGE_CHILDREN.items():
+        model = Registrant._meta.get_field(relation).related_model
+        fields = [(f.attname, f) for f in model._meta.concrete_fields]
+        objs = []
+        for row in getattr(registrant, f"{name}_rows") or ():
+            obj = model(**{attname: field.to_python(row[attname]) for attname, field in fields})
+            obj._state.adding, obj._state.db = False, registrant._state.db
+            obj._state.fields_cache["registrant"] = registrant
+            if extra:
+                agency = None
+                if obj.issuing_agency_id:
+                    agency = Agency(pk=obj.issuing_agency_id, code=row["agency_code"], name=row["agency_name"])
+                    agency._state.adding = False
+                obj._state.fields_cache["issuing_agency"] = agency
+            objs.append(obj)
+        if name == "aliases":
+            registrant.aliases = objs
+        else:
+            queryset = getattr(registrant, relation).all()
+            queryset._result_cache, queryset._prefetch_done = objs, True
+            cache[relation] = queryset
+    registrant._prefetched_objects_cache = cache
+    return registrant

@@ -7,3 +7,6 @@ class RsoitsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import auth  # noqa: F401  (signal receivers)
+        from .principal import connect_cache_invalidation
+
+        connect_cache_invalidation()

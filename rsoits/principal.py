@@ -1,11 +1,15 @@
 """What a user is, in RSOITS terms: their agencies and roles, computed once per request.
 
 ``principal_for(user)`` is the one source every ``visible_to`` scope reads. It is cached on the
-user object, so a request pays for it with a single query.
+user object, so a request pays for it with a single query at most. With a shared cache (Redis,
+``PRINCIPAL_CACHE_SECONDS`` > 0) it is also kept between requests, for at most that many seconds:
+saving or deleting a membership drops the user's entry, and saving or deleting an agency or an
+installation drops every entry (the generation key changes), both at once and again on commit.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +87,15 @@ def principal_for(user: Any) -> Principal:
     cached = getattr(user, "_rsoits_principal", None)
     if cached is not None:
         return cached
+    principal, store = _from_shared_cache(user)
+    if principal is None:
+        principal = _build(user)
+        store(principal)
+    user._rsoits_principal = principal
+    return principal
+
+
+def _build(user: Any) -> Principal:
     from .models import Installation, Membership
 
     rows = list(
@@ -110,11 +123,104 @@ def principal_for(user: Any) -> Principal:
         agency_refs=refs,
         installation_ids=installation_ids,
     )
-    user._rsoits_principal = principal
     return principal
+
+
+# --- the shared cache (between requests) ----------------------------------------------------
+
+GENERATION_KEY = "rsoits:principal:generation"
+
+
+def _cache_seconds() -> int:
+    from django.conf import settings
+
+    return getattr(settings, "PRINCIPAL_CACHE_SECONDS", 0)
+
+
+def _user_key(user_id: int) -> str:
+    return f"rsoits:principal:{user_id}"
+
+
+def _from_shared_cache(user: Any) -> tuple[Principal | None, Any]:
+    """The cached principal, if still current, and a function that stores a fresh one.
+
+    An entry holds the generation it was built under and the user's ``date_joined``, so neither a
+    changed agency nor a reused user id (a restored database) can serve a stale one."""
+    seconds = _cache_seconds()
+    if not seconds:
+        return None, lambda principal: None
+    from django.core.cache import cache
+
+    key = _user_key(user.pk)
+    joined = getattr(user, "date_joined", None)
+    values = cache.get_many([GENERATION_KEY, key])
+    generation = values.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, time.time_ns(), None)
+        generation = cache.get(GENERATION_KEY)
+    entry = values.get(key)
+    if entry is not None and entry[0] == generation and entry[1] == joined and generation is not None:
+        return entry[2], None
+
+    def store(principal: Principal) -> None:
+        # Stored under the generation read before the memberships were: a change made meanwhile
+        # leaves an entry that no later read accepts.
+        if generation is not None:
+            cache.set(key, (generation, joined, principal), seconds)
+
+    return None, store
+
+
+def _on_commit_too(func: Any) -> None:
+    """Run ``func`` now and again when the current transaction commits: a request that read the
+    old rows before the commit may have cached them in between."""
+    from django.db import transaction
+
+    func()
+    transaction.on_commit(func)
 
 
 def forget_principal(user: Any) -> None:
     """Drop the cached principal after memberships change."""
     if hasattr(user, "_rsoits_principal"):
         del user._rsoits_principal
+    if _cache_seconds() and getattr(user, "pk", None):
+        forget_user_principal(user.pk)
+
+
+def forget_user_principal(user_id: int) -> None:
+    """Drop the user's entry in the shared cache (now and on commit)."""
+    from django.core.cache import cache
+
+    key = _user_key(user_id)
+    _on_commit_too(lambda: cache.delete(key))
+
+
+def forget_all_principals() -> None:
+    """Make every cached principal stale: a new generation (now and on commit)."""
+    from django.core.cache import cache
+
+    _on_commit_too(lambda: cache.set(GENERATION_KEY, time.time_ns(), None))
+
+
+def _membership_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if _cache_seconds() and instance.user_id:
+        forget_user_principal(instance.user_id)
+
+
+def _reference_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if _cache_seconds():
+        forget_all_principals()
+
+
+def connect_cache_invalidation() -> None:
+    """Connect the receivers that keep the shared principal cache current (called once, from
+    the app's ``ready``)."""
+    from django.db.models.signals import post_delete, post_save
+
+    from .models import Agency, Installation, Membership
+
+    for signal in (post_save, post_delete):
+        signal.connect(_membership_changed, sender=Membership, dispatch_uid=f"principal-membership-{signal!r}")
+        for model in (Agency, Installation):
+            signal.connect(_reference_changed, sender=model, dispatch_uid=f"principal-{model.__name__}-{signal!r}")

@@ -239,14 +239,19 @@ def user_unlock(*, actor: Any, user: User, request: Any = None) -> User:
 def user_reset_mfa(*, actor: Any, user: User, request: Any = None) -> User:
     """Remove a user's authenticators; with REQUIRE_MFA on they must enrol again at next sign-in."""
     require_change(actor, user)
+    from importlib import import_module
+
     from allauth.mfa.models import Authenticator
+    from django.conf import settings
     from django.contrib.sessions.models import Session
 
     Authenticator.objects.filter(user=user).delete()
-    # End the user's open sessions so the reset cannot be sidestepped by a live session.
+    # End the user's open sessions so the reset cannot be sidestepped by a live session. The
+    # session engine deletes them, so a copy in the session cache (cached_db) goes too.
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if session.get_decoded().get("_auth_user_id") == str(user.pk):
-            session.delete()
+            store.delete(session.session_key)
     if request is not None:
         log_access(request, AccessAction.MFA_RESET, obj=user)
     return user

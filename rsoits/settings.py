@@ -242,7 +242,15 @@ AXES_USERNAME_CALLABLE = "rsoits.auth.lockout_username"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_HANDLER = "rsoits.auth.RsoitsAxesHandler"
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# With Redis (shared by every worker) a session is read from the cache, not the database, on
+# each request; writes still go to the database. A per-process local-memory cache could serve a
+# session that another worker has already ended, so without Redis sessions are read from the
+# database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+# Seconds a user's memberships (rsoits.principal) are kept in the cache between requests;
+# changes drop them at once. Only with Redis: a per-process cache could not be told of changes
+# made in another process.
+PRINCIPAL_CACHE_SECONDS = env.int("PRINCIPAL_CACHE_SECONDS", default=60 if REDIS_URL else 0)
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
@@ -292,7 +300,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG or TESTING
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "rsoits.storage.StaticFilesStorage"
         )
     },
 }

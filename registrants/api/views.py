@@ -4,7 +4,9 @@ logged in the access log."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from rest_framework import exceptions, viewsets
+from django.db import transaction
+from django.utils.decorators import method_decorator
+from rest_framework import exceptions, permissions, viewsets
 
 from rsoits.access import get_visible_or_404, log_access
 from rsoits.api.pagination import BoundedCursorPagination
@@ -22,12 +24,41 @@ class RegistrantCursorPagination(BoundedCursorPagination):
     ordering = ("surname", "given_name", "id")
 
 
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class RegistrantViewSet(viewsets.ModelViewSet):
+    """Reads (GET, HEAD, OPTIONS) run outside ATOMIC_REQUESTS; writes keep their request-wide
+    transaction (see ``dispatch``)."""
+
     serializer_class = RegistrantSerializer
     filterset_class = RegistrantFilterSet
     pagination_class = RegistrantCursorPagination
     ordering_fields: list[str] = []
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method in permissions.SAFE_METHODS:
+            return super().dispatch(request, *args, **kwargs)
+        # As ATOMIC_REQUESTS would: DRF's exception handler marks this block for rollback.
+        with transaction.atomic():
+            return super().dispatch(request, *args, **kwargs)
+
+    def get_exception_handler(self):
+        handler = super().get_exception_handler()
+        if self.request.method not in permissions.SAFE_METHODS:
+            return handler
+
+        def outside_request_transaction(exc, context):
+            # A read has no request transaction for DRF to mark for rollback; leave any
+            # enclosing block (a test's) as it was.
+            connection = transaction.get_connection()
+            before = connection.needs_rollback
+            try:
+                return handler(exc, context)
+            finally:
+                if connection.in_atomic_block:
+                    connection.set_rollback(before)
+
+        return outside_request_transaction
 
     def get_queryset(self):
         if self.action == "list":
