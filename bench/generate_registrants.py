@@ -4,11 +4,13 @@
     DJANGO_SETTINGS_MODULE=rsoits.settings \
     .venv/bin/python bench/generate_registrants.py --count 200000 --seed 1
 
-Every record is fake: external ids start with ``BENCH-``, state SIDs with ``BSID``, FBI numbers
-with ``BFBI``, and place of birth is "Synthetic". Run ``manage.py load_reference_data`` first
-(the state SORA agencies). ``--start`` offsets the sequence so that several processes can fill
-the same database in parallel without colliding on unique ids (use distinct, non-overlapping
-ranges: e.g. --start 0 --count 500000 and --start 500000 --count 500000).
+Names come from the weighted, long-tailed pools of ``bench/name_pools.py`` (Faker's person data:
+about 7 namesakes per person at 1,000,000 registrants). Every record is fake: external ids start
+with ``BENCH-``, state SIDs with ``BSID``, FBI numbers with ``BFBI``, and place of birth is
+"Synthetic". Run ``manage.py load_reference_data`` first (the state SORA agencies). ``--start``
+offsets the sequence so that several processes can fill the same database in parallel without
+colliding on unique ids (use distinct, non-overlapping ranges: e.g. --start 0 --count 500000 and
+--start 500000 --count 500000).
 
 Writes: Registrant with simple_history's ``bulk_create_with_history`` (one history row each);
 RegistrantName (primary + aliases, matching keys filled as ``RegistrantName.derive_keys`` does),
@@ -29,6 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rsoits.settings")
 
 import django
@@ -36,10 +39,13 @@ import django
 django.setup()
 
 from django.db import transaction  # noqa: E402
+
+# Names: weighted, long-tailed pools from Faker's person data (bench/name_pools.py).
+from name_pools import MIDDLE, SUFFIXES, random_person  # noqa: E402, F401
 from simple_history.utils import bulk_create_with_history  # noqa: E402
 
 from registrants import keys  # noqa: E402
-from registrants.choices import IdentifierKind, NameKind, RegistrationStatus, Sex, Tier  # noqa: E402
+from registrants.choices import IdentifierKind, NameKind, RegistrationStatus, Tier  # noqa: E402
 from registrants.models import (  # noqa: E402
     Identifier,
     Registrant,
@@ -49,61 +55,6 @@ from registrants.models import (  # noqa: E402
 )
 from rsoits.choices import AgencyKind  # noqa: E402
 from rsoits.models import Agency  # noqa: E402
-
-# --- name pools (weights roughly follow US frequency; all combinations are fake people) -----
-
-ANGLO_GIVEN_M = ["James", "John", "Robert", "Michael", "William", "David", "Richard", "Joseph", "Thomas",
-                 "Charles", "Christopher", "Daniel", "Matthew", "Anthony", "Mark", "Donald", "Steven", "Paul",
-                 "Andrew", "Joshua", "Kenneth", "Kevin", "Brian", "George", "Timothy", "Ronald", "Jason",
-                 "Edward", "Jeffrey", "Ryan", "Jacob", "Gary", "Nicholas", "Eric", "Jonathan", "Stephen",
-                 "Larry", "Justin", "Scott", "Brandon", "Benjamin", "Samuel", "Gregory", "Frank", "Raymond",
-                 "Patrick", "Jack", "Dennis", "Jerry", "Tyler", "Aaron", "Henry", "Douglas",
-                 "Peter", "Walter"]  # fmt: skip
-ANGLO_GIVEN_F = ["Mary", "Patricia", "Jennifer", "Linda", "Elizabeth", "Barbara", "Susan", "Jessica", "Sarah",
-                 "Karen", "Nancy", "Lisa", "Betty", "Margaret", "Sandra", "Ashley", "Dorothy", "Kimberly",
-                 "Emily", "Donna", "Michelle", "Carol", "Amanda", "Melissa", "Deborah",
-                 "Stephanie", "Rebecca"]  # fmt: skip
-ANGLO_SURNAMES = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson", "Anderson",
-                  "Taylor", "Thomas", "Moore", "Jackson", "Martin", "Thompson", "White", "Harris", "Clark",
-                  "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Hill", "Green",
-                  "Adams", "Baker", "Nelson", "Carter", "Mitchell", "Roberts", "Turner", "Phillips", "Campbell",
-                  "Parker", "Evans", "Edwards", "Collins", "Stewart", "Morris", "Murphy", "Cook", "Rogers",
-                  "Morgan", "Cooper", "Peterson", "Bailey", "Reed", "Kelly", "Howard", "Cox", "Ward",
-                  "Richardson", "Watson", "Brooks", "Wood", "James", "Bennett", "Gray", "Hughes", "Price",
-                  "Sanders", "Myers", "Long", "Ross", "Foster", "O'Brien", "O'Connor", "McDonald",
-                  "MacLeod"]  # fmt: skip
-HISPANIC_GIVEN_M = ["José", "Juan", "Luis", "Carlos", "Jesús", "Miguel", "Jorge", "Antonio", "Francisco",
-                    "Alejandro", "Manuel", "Pedro", "Ricardo", "Fernando", "Javier", "Raúl", "Héctor",
-                    "Sergio", "Eduardo", "Roberto", "Mario", "Arturo", "Rafael", "Ángel", "Óscar",
-                    "Juan Carlos"]  # fmt: skip
-HISPANIC_GIVEN_F = ["María", "Guadalupe", "Ana", "Rosa", "Carmen", "Juana", "Margarita", "Verónica",
-                    "Leticia", "Sofía", "Lucía", "María José", "Isabel", "Patricia"]  # fmt: skip
-HISPANIC_SURNAMES = ["García", "Rodríguez", "Martínez", "Hernández", "López", "González", "Pérez",
-                     "Sánchez", "Ramírez", "Torres", "Flores", "Rivera", "Gómez", "Díaz", "Cruz", "Morales",
-                     "Reyes", "Gutiérrez", "Ortiz", "Chávez", "Ramos", "Ruiz", "Álvarez", "Mendoza", "Castillo",
-                     "Jiménez", "Moreno", "Romero", "Herrera", "Medina", "Aguilar", "Vargas", "Muñoz",
-                     "Núñez", "Peña", "de la Cruz", "de León", "del Río"]  # fmt: skip
-ARABIC_GIVEN = ["Mohammed", "Muhammad", "Mohamed", "Mohammad", "Ahmed", "Ahmad", "Ali", "Omar", "Umar",
-                "Hassan", "Hussein", "Youssef", "Yusuf", "Khalid", "Ibrahim", "Abdullah", "Abdel-Rahman",
-                "Mustafa", "Karim", "Tariq", "Fatima", "Aisha", "Mariam", "Layla"]  # fmt: skip
-ARABIC_SURNAMES = ["Al-Sayed", "El-Sayed", "Haddad", "Khoury", "Nasser", "Saleh", "Hamdan", "Mansour",
-                   "Abdullah", "Rahman", "Hussein", "Ibrahim", "Al-Masri", "Aziz", "Qureshi", "Farouk",
-                   "Bakr", "Abu-Ghazaleh"]  # fmt: skip
-SLAVIC_GIVEN = ["Aleksandr", "Alexander", "Dmitri", "Dmitriy", "Sergei", "Sergey", "Ivan", "Vladimir",
-                "Nikolai", "Mikhail", "Andrei", "Yuri", "Oleksandr", "Volodymyr", "Piotr", "Tomasz",
-                "Pavel", "Olga", "Natalia", "Svetlana", "Irina", "Tatiana"]  # fmt: skip
-SLAVIC_SURNAMES = ["Ivanov", "Smirnov", "Kuznetsov", "Popov", "Sokolov", "Lebedev", "Kozlov", "Novikov",
-                   "Morozov", "Petrov", "Volkov", "Shevchenko", "Kovalenko", "Bondarenko", "Nowak",
-                   "Kowalski", "Wiśniewski", "Dvořák", "Horvat", "Novák", "Jovanović", "Petrović"]  # fmt: skip
-ASIAN_GIVEN = ["Wei", "Jun", "Li", "Hao", "Ming", "Min-jun", "Ji-hoon", "Seo-yeon", "Hiroshi", "Takeshi",
-               "Kenji", "Minh", "Tuan", "Anh", "Duc", "Hung", "Thanh", "Xiaoming", "Jian", "Yong",
-               "Sung-min"]  # fmt: skip
-ASIAN_SURNAMES = ["Nguyen", "Tran", "Le", "Pham", "Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang",
-                  "Zhao", "Wu", "Kim", "Lee", "Park", "Choi", "Jung", "Sato", "Suzuki",
-                  "Takahashi", "Tanaka"]  # fmt: skip
-MIDDLE = ["A.", "B.", "C.", "D.", "E.", "J.", "L.", "M.", "R.", "S.", "T.", "Lee", "Ann", "Marie", "Ray",
-          "Allen", "Wayne", "Lynn", "James", "Michael"]  # fmt: skip
-SUFFIXES = ["Jr.", "Sr.", "II", "III"]
 
 STATUS_WEIGHTS = [
     (RegistrationStatus.COMPLIANT, 78),
@@ -123,7 +74,7 @@ STATE_WEIGHTS = {"CA": 12, "TX": 9, "FL": 7, "NY": 6, "PA": 4, "IL": 4, "OH": 4,
                  "VA": 3, "MD": 2, "WA": 2, "AZ": 2, "NJ": 3, "MA": 2, "TN": 2, "IN": 2, "MO": 2}  # fmt: skip
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 20)
 def _name_keys(given: str, middle: str, surname: str) -> tuple[str, ...]:
     """The matching keys, exactly as ``RegistrantName.derive_keys`` computes them (cached:
     names repeat a lot)."""
@@ -148,39 +99,6 @@ def make_name(given: str, middle: str, surname: str, registrant_id: int, kind: s
         name.surname_nysiis,
     ) = _name_keys(given, middle, surname)
     return name
-
-
-def random_person(rng: random.Random) -> tuple[str, str, str, str]:
-    """(sex, given, middle, surname) drawn from a mix of naming traditions."""
-    roll = rng.random()
-    female = rng.random() < 0.06  # registries are overwhelmingly male
-    sex = Sex.FEMALE if female else Sex.MALE
-    middle = rng.choice(MIDDLE) if rng.random() < 0.55 else ""
-    if roll < 0.58:
-        given = rng.choice(ANGLO_GIVEN_F if female else ANGLO_GIVEN_M)
-        surname = rng.choice(ANGLO_SURNAMES)
-        if rng.random() < 0.03:
-            surname = f"{surname}-{rng.choice(ANGLO_SURNAMES)}"  # hyphenated
-    elif roll < 0.80:
-        given = rng.choice(HISPANIC_GIVEN_F if female else HISPANIC_GIVEN_M)
-        surname = rng.choice(HISPANIC_SURNAMES)
-        if rng.random() < 0.35:
-            surname = f"{surname} {rng.choice(HISPANIC_SURNAMES)}"  # compound: "García López"
-        middle = "" if rng.random() < 0.7 else middle
-    elif roll < 0.87:
-        given = rng.choice(ARABIC_GIVEN)
-        surname = rng.choice(ARABIC_SURNAMES)
-    elif roll < 0.93:
-        given = rng.choice(SLAVIC_GIVEN)
-        surname = rng.choice(SLAVIC_SURNAMES)
-        if female and surname.endswith(("ov", "ev", "in")):
-            surname += "a"
-    else:
-        given = rng.choice(ASIAN_GIVEN)
-        surname = rng.choice(ASIAN_SURNAMES)
-        if rng.random() < 0.05:
-            surname = f"{surname}-{rng.choice(ASIAN_SURNAMES)}"
-    return sex, given, middle, surname
 
 
 def sora_agencies() -> tuple[list[Agency], list[int]]:

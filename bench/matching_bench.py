@@ -53,8 +53,8 @@ from registrants.matching.engine import block, name_frequencies, prepare  # noqa
 from registrants.matching.screening import parse_row  # noqa: E402
 
 FLOOR = 0.01
-AUTO_GRID = [0.99, 0.995, 0.999, 0.9995, 0.9999]
-REVIEW_GRID = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7]
+AUTO_GRID = [0.995, 0.999, 0.9999]
+REVIEW_GRID = [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
 
 
 def percentile(values: list[float], p: float) -> float:

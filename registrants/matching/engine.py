@@ -479,53 +479,81 @@ def _similar_sound(a: str, b: str) -> bool:
         return False
 
 
+class _Strings:
+    """The distinct strings of both sides of a list of pairs numbered once, so that comparisons
+    other than the rapidfuzz kernels (codes, equality, nicknames) run once per string and then
+    on integer arrays."""
+
+    def __init__(self, left: list[str], right: list[str]) -> None:
+        index: dict[str, int] = {}
+        self.left = np.fromiter((index.setdefault(x, len(index)) for x in left), np.int64, len(left))
+        self.right = np.fromiter((index.setdefault(x, len(index)) for x in right), np.int64, len(right))
+        self.index = index
+        self.items = list(index)
+        self.length = np.fromiter((len(x) for x in self.items), np.int64, len(self.items))
+        self.shortest = np.minimum(self.length[self.left], self.length[self.right])
+
+    def equal(self, code) -> np.ndarray:
+        """Pairs whose ``code(string)`` is equal (computed once per distinct string)."""
+        ids: dict[str, int] = {}
+        codes = np.fromiter((ids.setdefault(code(x), len(ids)) for x in self.items), np.int64, len(self.items))
+        return codes[self.left] == codes[self.right]
+
+    def similar_sound(self, left: list[str], right: list[str]) -> np.ndarray:
+        """``_similar_sound`` on the pairs where it can be true (both present and not equal)."""
+        result = np.zeros(len(left), dtype=bool)
+        todo = np.nonzero((self.left != self.right) & (self.shortest > 0))[0].tolist()
+        result[todo] = [_similar_sound(left[i], right[i]) for i in todo]
+        return result
+
+
 def surname_levels(ul: list[str], ur: list[str]) -> np.ndarray:
     """Agreement level of normalised surnames: exact, part of a compound, phonetic, spelling
     variant (typo, transposed letters), different, missing."""
-    lc = [compact(x) for x in ul]
-    rc = [compact(x) for x in ur]
+    compacted = {x: compact(x) for x in {*ul, *ur}}
+    lc = [compacted[x] for x in ul]
+    rc = [compacted[x] for x in ur]
     jw = process.cpdist(lc, rc, scorer=JaroWinkler.normalized_similarity, workers=_workers(len(ul)))
     osa = process.cpdist(lc, rc, scorer=OSA.distance, workers=_workers(len(ul)))
     parts = process.cpdist(ul, ur, scorer=fuzz.token_set_ratio, workers=_workers(len(ul)))
-    shortest = np.fromiter((min(len(a), len(b)) for a, b in zip(lc, rc, strict=True)), dtype=np.int64, count=len(lc))
+    strings = _Strings(lc, rc)
+    shortest = strings.shortest
     level = np.full(len(ul), DIFFERENT, dtype=np.int8)
     # Transliterations the other keys miss (Schewtschenko~Shevchenko, Wolkow~Volkov, Chung~Jung).
-    level[np.fromiter((_similar_sound(a, b) for a, b in zip(lc, rc, strict=True)), bool, len(lc))] = SIMILAR
+    level[strings.similar_sound(lc, rc)] = SIMILAR
     level[(jw >= 0.9) | ((osa <= 1) & (shortest >= 4))] = TYPO
-    phonetic = np.fromiter(
-        (bool(a) and (_metaphone(a) == _metaphone(b) or _nysiis(a) == _nysiis(b)) for a, b in zip(lc, rc, strict=True)),
-        dtype=bool,
-        count=len(lc),
-    )
+    phonetic = (strings.length[strings.left] > 0) & (strings.equal(_metaphone) | strings.equal(_nysiis))
     level[phonetic] = PHONETIC
     level[parts >= 100] = PART
-    level[np.fromiter((a == b for a, b in zip(lc, rc, strict=True)), dtype=bool, count=len(lc))] = EXACT
+    level[strings.left == strings.right] = EXACT
     level[(shortest == 0)] = MISSING
     return level
 
 
 def given_levels(ul: list[str], ur: list[str]) -> np.ndarray:
     """Agreement level of first given names: exact, nickname, phonetic, spelling variant,
-    initial only, different, missing."""
+    initial only, sounding alike (match rating approach), different, missing."""
     jw = process.cpdist(ul, ur, scorer=JaroWinkler.normalized_similarity, workers=_workers(len(ul)))
     osa = process.cpdist(ul, ur, scorer=OSA.distance, workers=_workers(len(ul)))
-    shortest = np.fromiter((min(len(a), len(b)) for a, b in zip(ul, ur, strict=True)), dtype=np.int64, count=len(ul))
+    strings = _Strings(ul, ur)
+    shortest = strings.shortest
     level = np.full(len(ul), DIFFERENT, dtype=np.int8)
+    # Transliterations the other keys miss (Aisha~Ayesha, Maryam~Miriam, Pyotr~Petr).
+    level[strings.similar_sound(ul, ur)] = SIMILAR
     level[(jw >= 0.9) | ((osa <= 1) & (shortest >= 4))] = TYPO
-    level[
-        np.fromiter((bool(a) and _metaphone(a) == _metaphone(b) for a, b in zip(ul, ur, strict=True)), bool, len(ul))
-    ] = PHONETIC
-    nick = np.fromiter(
-        (
-            len(a) > 1 and len(b) > 1 and a != b and (b in nickname_family(a) or a in nickname_family(b))
-            for a, b in zip(ul, ur, strict=True)
-        ),
-        dtype=bool,
-        count=len(ul),
-    )
-    level[nick] = NICKNAME
-    level[(shortest == 1) & np.fromiter((a[:1] == b[:1] for a, b in zip(ul, ur, strict=True)), bool, len(ul))] = INITIAL
-    level[np.fromiter((a == b for a, b in zip(ul, ur, strict=True)), dtype=bool, count=len(ul))] = EXACT
+    level[(strings.length[strings.left] > 0) & strings.equal(_metaphone)] = PHONETIC
+    # Nicknames: the pairs of distinct strings (both longer than an initial) in each other's family.
+    width = len(strings.items) + 1
+    nick_codes = []
+    for i, name in enumerate(strings.items):
+        if len(name) > 1:
+            for other in nickname_family(name):
+                j = strings.index.get(other)
+                if j is not None and j != i and len(other) > 1:
+                    nick_codes += (i * width + j, j * width + i)
+    level[np.isin(strings.left * width + strings.right, np.array(nick_codes, dtype=np.int64))] = NICKNAME
+    level[(shortest == 1) & strings.equal(lambda x: x[:1])] = INITIAL
+    level[strings.left == strings.right] = EXACT
     level[shortest == 0] = MISSING
     return level
 
@@ -559,6 +587,7 @@ GIVEN_DROP = {EXACT: 0.0, NICKNAME: 2.0, PHONETIC: 2.5, TYPO: 3.5}
 SURNAME_DIFFERENT = -7.0
 GIVEN_DIFFERENT = -6.0
 GIVEN_INITIAL = 1.5
+GIVEN_SIMILAR = -4.0  # sounds alike only by the match rating approach
 MIDDLE_WEIGHT = {EXACT: 3.5, INITIAL: 2.0, DIFFERENT: -3.5, MISSING: 0.0}
 SWAP_PENALTY = 1.5
 
@@ -592,6 +621,7 @@ def _name_weight(level: np.ndarray, freq: np.ndarray, kind: str) -> np.ndarray:
         weight[level == SIMILAR] = SURNAME_SIMILAR
     if kind == "given":
         weight[level == INITIAL] = GIVEN_INITIAL
+        weight[level == SIMILAR] = GIVEN_SIMILAR
     return weight
 
 
@@ -629,6 +659,7 @@ GIVEN_TEXT = {
     PHONETIC: "phonetic match {a}~{b}",
     TYPO: "spelling variant {a}~{b}",
     INITIAL: "initial {a}~{b}",
+    SIMILAR: "similar sound {a}~{b}",
     DIFFERENT: "different ({a} / {b})",
 }
 MIDDLE_TEXT = {EXACT: "exact {b}", INITIAL: "initial {a}~{b}", DIFFERENT: "different ({a} / {b})"}

@@ -32,6 +32,7 @@ PEOPLE = {
     "catherine": dict(given_name="Catherine", surname="Müller-Schmidt", date_of_birth=date(1977, 9, 30), sex="F"),
     "robert": dict(given_name="Robert", surname="Smith", date_of_birth=date(1965, 1, 22), sex="M",
                    aliases=[{"given_name": "Bobby", "middle_name": "", "surname": "Stone"}]),
+    "aisha": dict(given_name="Aisha", surname="Haddad", date_of_birth=date(1986, 2, 3), sex="F"),
     # decoys: the same or similar names with other dates of birth, other people on the same dates
     "william_other": dict(given_name="William", surname="Johnson", date_of_birth=date(1982, 7, 2), sex="M"),
     "richard_johnson": dict(given_name="Richard", surname="Johnson", date_of_birth=date(1975, 3, 14), sex="M"),
@@ -181,6 +182,16 @@ def test_nicknames(registry, given, person, explains):
 def test_transliteration(registry, given, surname, person):
     target = registry[person]
     assert_found(Subject(given_name=given, surname=surname, date_of_birth=target.date_of_birth), target)
+
+
+def test_given_name_transliterated_beyond_phonetic_keys(registry):
+    # Aisha and Ayesha differ in metaphone and spelling; only the match rating approach joins them.
+    top = assert_found(
+        Subject(given_name="Ayesha", surname="Haddad", date_of_birth=date(1986, 2, 3), sex="F"),
+        registry["aisha"],
+        explains="given name: similar sound AYESHA~AISHA",
+    )
+    assert top.fields["surname"] == "exact HADDAD"
 
 
 def test_transliteration_from_another_script(registry):
