@@ -6,6 +6,8 @@ against a PostgreSQL registry (e.g. the 1,000,000 registrants of ``bench/matchin
     .venv/bin/python bench/hits_api.py --clients 1 --requests 200
     .venv/bin/python bench/hits_api.py --clients 8 --requests 50
 
+The server runs with the production settings of ``bench_registrants.production_env`` (DEBUG=0,
+Redis, PostgreSQL JIT off); the client sends ``X-Forwarded-Proto: https`` as the TLS proxy would.
 Each request reports a registrant drawn at random, with a typo in the surname half the time, or
 a person not in the registry; every ``source_id`` is new, so every request matches.
 """
@@ -33,7 +35,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from bench.bench_registrants import HOST, percentile, start_gunicorn, stop_gunicorn  # noqa: E402
+from bench.bench_registrants import HOST, percentile, production_env, start_gunicorn, stop_gunicorn  # noqa: E402
 from registrants.models import Registrant  # noqa: E402
 from rsoits.choices import AgencyKind, JurisdictionType, Role  # noqa: E402
 from rsoits.models import Agency, Membership, User  # noqa: E402
@@ -78,11 +80,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100, help="timed requests per client")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12", help="the server's REDIS_URL ('' for none)")
     args = parser.parse_args()
     token = client_token()
     people = subjects(args.clients * (args.requests + 3), seed=int(time.time()))
     run = time.strftime("%H%M%S")
-    proc = start_gunicorn(args.port, args.workers)
+    proc = start_gunicorn(args.port, args.workers, production_env(args.redis_url))
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     decisions: dict[str, int] = {}
@@ -97,7 +100,8 @@ def main() -> None:
             }).encode()  # fmt: skip
             req = urllib.request.Request(
                 f"http://{HOST}:{args.port}/api/v1/hits/", data=body, method="POST",
-                headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+                headers={"Authorization": f"Token {token}", "Content-Type": "application/json",
+                         "X-Forwarded-Proto": "https"},  # (the client plays the TLS proxy)
             )  # fmt: skip
             t0 = time.perf_counter()
             try:
