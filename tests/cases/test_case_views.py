@@ -176,6 +176,7 @@ def test_queues_counts_and_bulk_assign(client, world, time_machine):
     assert queue("unassigned") == set()
 
     time_machine.move_to(soon.departure_date + timedelta(days=1))
+    client.logout()  # days later: a new session, not the cached one of before
     client.force_login(world.analyst)
     assert soon.cases.get().pk in queue("overdue")
 

@@ -214,7 +214,8 @@ def test_amend_cancel_and_return_pages(client, world, people, time_machine):
     response = client.post(f"/cases/travel-notices/{notice.pk}/return/", {"outcome": "returned"})
     assert response.status_code == 400 and "can be confirmed from" in response.content.decode()
     time_machine.move_to(notice.return_date + timedelta(days=1))
-    client.force_login(world.va_staff)  # weeks later: a new session
+    client.logout()  # weeks later: the old session is gone (its cached copy too), a new one starts
+    client.force_login(world.va_staff)
     response = client.post(f"/cases/travel-notices/{notice.pk}/return/", {"outcome": "returned"})
     assert response["Location"] == f"/cases/travel-notices/{notice.pk}/"
     notice.refresh_from_db()
