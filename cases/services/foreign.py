@@ -19,7 +19,7 @@ from notifications.choices import EventType
 from notifications.services import publish_event
 from registrants.choices import IdentifierKind, NameKind
 from rsoits.audit import audited_service
-from rsoits.choices import AgencyKind, Role
+from rsoits.choices import AgencyKind
 from rsoits.models import Agency
 from rsoits.principal import principal_for
 
@@ -546,10 +546,13 @@ def _inbound_to_hit(inbound: InboundForeignNotice, actor: Any) -> None:
     from ..choices_hits import HitEventType, HitSource
     from .hits import hit_ingest
 
-    agencies = principal_for(actor).agencies_with_role(Role.USNCB_OFFICER) if actor is not None else frozenset()
-    agency = Agency.objects.get(pk=min(agencies)) if agencies else Agency.objects.filter(kind=AgencyKind.USNCB).first()
-    if agency is None:
-        return
+    # A user's hit is filed for the agency ``submitting_agency_for`` gives (USNCB's own, for an
+    # inbound notice); a notice logged by the system is USNCB's.
+    agency = None
+    if actor is None:
+        agency = Agency.objects.filter(kind=AgencyKind.USNCB).first()
+        if agency is None:
+            return
     hit_ingest(
         actor=actor,
         agency=agency,
