@@ -82,6 +82,22 @@ def setup(smtp_port: int, hook_url: str) -> Registrant:
     )
 
 
+def worker_env(smtp_port: int) -> dict[str, str]:
+    """The worker runs with the production settings (``DEBUG=0``: no query log, no debug cursor
+    wrapper), only its mail server pointed at the local sink."""
+    env = dict(
+        os.environ,
+        DEBUG="0",
+        SECRET_KEY=os.environ.get("BENCH_SECRET_KEY", "bench-only-" + "k" * 50),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="WARNING",
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+        CELERY_TASK_ALWAYS_EAGER="0",
+    )
+    env.pop("RSOITS_TESTING", None)
+    return env
+
+
 def cpu_seconds(*, group: int | None = None, pids: set[int] | frozenset = frozenset()) -> float:
     """User + system CPU seconds used so far by the processes of a process group and/or the
     given pids (from /proc; a load-independent measure, unlike wall time on a shared host)."""
@@ -156,7 +172,7 @@ def main() -> None:
 
     with ReceiverProcess() as receivers:
         registrant = setup(receivers.smtp_port, receivers.http_url)
-        env = {**os.environ, "EMAIL_URL": f"smtp://127.0.0.1:{receivers.smtp_port}", "CELERY_TASK_ALWAYS_EAGER": "0"}
+        env = worker_env(receivers.smtp_port)
         command = [
             sys.executable, "-c", BOOTSTRAP, "-A", "rsoits", "worker", "--concurrency", str(concurrency),
             "--pool", pool, "--without-gossip", "--without-mingle", "--loglevel", "WARNING",

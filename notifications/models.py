@@ -173,8 +173,11 @@ class Notification(models.Model):
     registrant = models.ForeignKey(
         "registrants.Registrant", null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
     )
-    event_type = models.CharField(max_length=40, choices=EventType.choices, db_index=True)
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="notifications")
+    # Not indexed alone: every change of an outbox row's status rewrites an entry in each of its
+    # indexes, so the table keeps only the ones its queries read (Meta.indexes below).
+    event_type = models.CharField(max_length=40, choices=EventType.choices)
+    # agency_id leads notification_inbox, which serves its lookups
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="notifications", db_index=False)
     audience_role = models.CharField(max_length=32, blank=True, help_text="Only members with this role, if set.")
     recipient_role = models.CharField(max_length=32, choices=RecipientRole.choices)
     reason = models.CharField(max_length=500, blank=True, help_text="Why this agency is told.")
@@ -188,8 +191,8 @@ class Notification(models.Model):
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     dedupe_key = models.CharField(max_length=200, blank=True)
     status = models.CharField(
-        max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING, db_index=True
-    )
+        max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )  # status leads notification_due and notification_stalled
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -197,7 +200,7 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     escalated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -223,6 +226,12 @@ class Notification(models.Model):
                 fields=["created_at"],
                 condition=Q(channel="inbox", acknowledged_at__isnull=True, escalated_at__isnull=True),
                 name="notification_unacknowledged",
+            ),
+            # a partial index: only acknowledged inbox rows have an entry
+            models.Index(
+                fields=["acknowledged_by"],
+                condition=Q(acknowledged_by__isnull=False),
+                name="notification_acknowledged_by",
             ),
         ]
 
@@ -263,7 +272,10 @@ class Disclosure(models.Model):
     the recipient's name and address, and who sent it (5 U.S.C. 552a(c)(1)). Append-only and
     never pruned: kept at least five years or the life of the record (552a(c)(2))."""
 
-    registrant = models.ForeignKey("registrants.Registrant", on_delete=models.PROTECT, related_name="disclosures")
+    # registrant_id leads the (registrant, -disclosed_at) index below
+    registrant = models.ForeignKey(
+        "registrants.Registrant", on_delete=models.PROTECT, related_name="disclosures", db_index=False
+    )
     notification = models.OneToOneField(Notification, on_delete=models.PROTECT, related_name="disclosure")
     disclosed_at = models.DateTimeField(default=timezone.now, db_index=True)
     event_type = models.CharField(max_length=40, choices=EventType.choices)
@@ -274,7 +286,7 @@ class Disclosure(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     destination = models.CharField(max_length=500, blank=True, help_text="E-mail address or webhook URL.")
     sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     sender_name = models.CharField(max_length=200)
 
@@ -282,7 +294,11 @@ class Disclosure(models.Model):
 
     class Meta:
         ordering = ["-disclosed_at", "-id"]
-        indexes = [models.Index(fields=["registrant", "-disclosed_at"])]
+        indexes = [
+            models.Index(fields=["registrant", "-disclosed_at"]),
+            # automatic deliveries have no sender: only the others have an entry
+            models.Index(fields=["sender"], condition=Q(sender__isnull=False), name="disclosure_sender"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.disclosed_at:%Y-%m-%d} to {self.recipient_name}"

@@ -151,6 +151,8 @@ CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=2 * (os
 # rsoits/celery.py): Celery's Django fixup otherwise closes them after every task. It still
 # recycles them once in this many tasks.
 CELERY_DB_REUSE_MAX = 10_000
+# Seconds a worker process may sit idle before its connections are checked again (rsoits/celery.py).
+CELERY_CONNECTION_CHECK_AFTER_IDLE = env.float("CELERY_CONNECTION_CHECK_AFTER_IDLE", default=1.0)
 # Time limits stay well inside the Redis visibility timeout, so a task is never redelivered
 # while it is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
