@@ -390,6 +390,8 @@ MATCH_MAX_BLOCK = env.int("MATCH_MAX_BLOCK", default=200)  # candidates scored p
 MATCH_MAX_CANDIDATES = env.int("MATCH_MAX_CANDIDATES", default=10)  # candidates reported per subject
 MATCH_FREQUENCY_TTL = env.int("MATCH_FREQUENCY_TTL", default=0 if TESTING else 900)  # seconds
 MATCH_SCREEN_BATCH = env.int("MATCH_SCREEN_BATCH", default=1000)
+# Processes `manage.py screen` matches its batches in (its --workers option overrides this).
+MATCH_SCREEN_WORKERS = env.int("MATCH_SCREEN_WORKERS", default=1)
 
 # --- history, tables, guardian ------------------------------------------------------------
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

@@ -5,7 +5,10 @@ connecting it. The rows are read as a stream and matched in batches (bounded mem
 from __future__ import annotations
 
 import csv
+import multiprocessing
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
@@ -110,10 +113,23 @@ def output_rows(record_id: str, result: MatchResult) -> Iterator[list[str]]:
         yield [record_id, candidate.external_id, f"{candidate.score:.4f}", candidate.decision, candidate.explanation]
 
 
-def screen(source: IO[str], out: IO[str], *, batch_size: int | None = None) -> ScreenResult:
+def match_batch(batch: list[tuple[str, Subject]]) -> list[tuple[str, list[list[str]]]]:
+    """The decision and output rows of each record of a batch, in order."""
+    matched = match_subjects([subject for _, subject in batch])
+    return [
+        (result.decision, list(output_rows(record_id, result)))
+        for (record_id, _), result in zip(batch, matched, strict=True)
+    ]
+
+
+def screen(source: IO[str], out: IO[str], *, batch_size: int | None = None, workers: int | None = None) -> ScreenResult:
     """Match every row of ``source`` (CSV with ``COLUMNS``) and write ``OUTPUT_COLUMNS`` rows to
-    ``out``: one per candidate, or one ``no_match`` row for a record without any."""
+    ``out``: one per candidate, or one ``no_match`` row for a record without any, in the order of
+    the input. With ``workers`` above 1, batches are matched in that many processes (each with its
+    own database connection; the data must be committed), at most two batches per process in
+    flight, so memory stays bounded."""
     batch_size = batch_size or settings.MATCH_SCREEN_BATCH
+    workers = workers or settings.MATCH_SCREEN_WORKERS
     result = ScreenResult()
     reader = csv.DictReader(source)
     header = reader.fieldnames or []
@@ -122,14 +138,37 @@ def screen(source: IO[str], out: IO[str], *, batch_size: int | None = None) -> S
         return result
     writer = csv.writer(out)
     writer.writerow(OUTPUT_COLUMNS)
+
+    def write(matched: list[tuple[str, list[list[str]]]]) -> None:
+        for decision, rows in matched:
+            result.decisions[decision] += 1
+            writer.writerows(rows)
+
+    batches = _batches(reader, result, batch_size)
+    if workers <= 1:
+        for batch in batches:
+            write(match_batch(batch))
+        return result
+    from django.db import connections
+
+    # The processes are forked: closed here, so that each opens its own connection (this process
+    # only reads and writes the files from now on).
+    connections.close_all()
+    pending: deque[Future] = deque()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for batch in batches:
+            if len(pending) >= 2 * workers:
+                write(pending.popleft().result())
+            pending.append(pool.submit(match_batch, batch))
+        while pending:
+            write(pending.popleft().result())
+    return result
+
+
+def _batches(reader: csv.DictReader, result: ScreenResult, batch_size: int) -> Iterator[list[tuple[str, Subject]]]:
+    """Valid rows in batches; rejected rows counted and reported on ``result``."""
     batch: list[tuple[str, Subject]] = []
-
-    def flush() -> None:
-        for (record_id, _), matched in zip(batch, match_subjects([s for _, s in batch]), strict=True):
-            result.decisions[matched.decision] += 1
-            writer.writerows(output_rows(record_id, matched))
-        batch.clear()
-
     for line, row in enumerate(reader, start=2):  # line 1 is the header
         result.rows += 1
         subject, errors = parse_row(row, line)
@@ -139,7 +178,7 @@ def screen(source: IO[str], out: IO[str], *, batch_size: int | None = None) -> S
             continue
         batch.append((str(row["record_id"]).strip(), subject))
         if len(batch) >= batch_size:
-            flush()
+            yield batch
+            batch = []
     if batch:
-        flush()
-    return result
+        yield batch

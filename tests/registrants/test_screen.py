@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from registrants.models import MatchKey, Registrant
+from tests.conftest import requires_postgres
 from tests.registrants.test_matching import registry  # noqa: F401 - the fixture
 
 HEADER = (
@@ -109,3 +110,25 @@ def test_screen_missing_file_and_columns(db, tmp_path):
     path = write(tmp_path, ["x,y"], header="given_name,surname")
     with pytest.raises(CommandError, match="missing column: record_id"):
         call_command("screen", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_screen_workers_option_is_checked(db, tmp_path):
+    path = write(tmp_path, ROWS[:1])
+    with pytest.raises(CommandError, match="--workers: must be at least 1"):
+        call_command("screen", str(path), "--workers", "0", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+@requires_postgres  # the processes read committed data through their own connections
+@pytest.mark.django_db(transaction=True)
+def test_screen_in_several_processes_gives_the_same_output_in_input_order(registry, tmp_path):  # noqa: F811
+    rows = [row.replace("R1,", f"A{n},", 1) for n, row in enumerate([ROWS[0]] * 7)]
+    path = write(tmp_path, [*ROWS, *rows, *ROWS[:4]])
+    code, one, err_one = run(path, "--batch", "2")
+    assert code == 1  # the two bad rows, reported either way
+    code, two, err_two = run(path, "--batch", "2", "--workers", "2")
+    assert code == 1
+    assert two == one
+    assert err_two == err_one
+    records = [row["record_id"] for row in csv.DictReader(io.StringIO(two))]
+    assert records[0] == "R1" and records.index("A0") < records.index("A6")
+    assert {"R1", "R2", "R3", "R4", "A0", "A6"} <= set(records)

@@ -21,8 +21,17 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--output", help="Write the results to this CSV file instead of standard output.")
         parser.add_argument("--batch", type=int, default=None, help="Records matched together (bounded memory).")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="Processes matching batches in parallel (default MATCH_SCREEN_WORKERS, 1); the output keeps the "
+            "input's order.",
+        )
 
     def handle(self, *args, **options):
+        if options["workers"] is not None and options["workers"] < 1:
+            raise CommandError("--workers: must be at least 1.")
         try:
             source = open(options["file"], encoding="utf-8-sig", newline="")  # noqa: SIM115
         except OSError as exc:
@@ -30,7 +39,7 @@ class Command(BaseCommand):
         out = None
         try:
             out = open(options["output"], "w", encoding="utf-8", newline="") if options["output"] else None  # noqa: SIM115
-            result = screen(source, out or self.stdout, batch_size=options["batch"])
+            result = screen(source, out or self.stdout, batch_size=options["batch"], workers=options["workers"])
         except OSError as exc:
             raise CommandError(f"--output: {exc}") from exc
         finally:
