@@ -20,6 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from rsoits.audit import acting_as, audited_service
 from rsoits.principal import principal_for
@@ -134,51 +135,79 @@ def publish_event(
             if additions:
                 event.unresolved = [*event.unresolved, *additions]
                 event.save(update_fields=["unresolved"])
-        written: list[Notification] = []
         now = timezone.now()
-        for delivery in plan.deliveries:
-            if (
-                dedupe_key
-                and Notification.objects.filter(
-                    dedupe_key=dedupe_key, agency=delivery.agency, channel=delivery.channel, address=delivery.address
-                ).exists()
-            ):
-                continue
-            notification = Notification(
-                event=event,
-                registrant=registrant,
-                event_type=event_type,
-                agency=delivery.agency,
-                audience_role=delivery.audience_role,
-                recipient_role=delivery.recipient_role,
-                reason=delivery.reason,
-                channel=delivery.channel,
-                endpoint=delivery.endpoint,
-                address=delivery.address,
-                priority=delivery.priority,
-                content_level=delivery.content_level,
-                subject=content.subject_for(event_type, delivery.priority),
-                dedupe_key=dedupe_key,
-                created_at=now,
-                next_attempt_at=now,
+        deliveries = plan.deliveries
+        if dedupe_key:
+            # A repeated call (a deadline check run twice) writes nothing a recipient already has.
+            already = set(
+                Notification.objects.filter(dedupe_key=dedupe_key).values_list("agency_id", "channel", "address")
             )
-            if delivery.channel == Channel.INBOX:
-                # The inbox is in this database: it is delivered when the event commits.
-                notification.status = S.DELIVERED
-                notification.delivered_at = now
-            if dedupe_key:
-                try:
-                    with transaction.atomic():
-                        notification.save()
-                except IntegrityError:
-                    continue  # the same dedupe key reached this recipient concurrently
-            else:
-                notification.save()
-            if notification.status == S.DELIVERED:
-                _record_disclosure(notification, at=now)
-            written.append(notification)
+            deliveries = [d for d in deliveries if (d.agency.pk, d.channel, d.address) not in already]
+        notifications = [
+            _notification_for(event, delivery, registrant=registrant, dedupe_key=dedupe_key, now=now)
+            for delivery in deliveries
+        ]
+        written = _write_notifications(notifications, dedupe_key=dedupe_key)
+        # Inbox notifications are delivered with the event: their disclosures are recorded now.
+        disclosures = [
+            _disclosure_for(n, at=now) for n in written if n.status == S.DELIVERED and n.registrant_id is not None
+        ]
+        Disclosure.objects.bulk_create(disclosures)
     if any(n.status == S.PENDING for n in written):
         request_relay()
+    return written
+
+
+def _notification_for(event: NotificationEvent, delivery, *, registrant: Any, dedupe_key: str, now) -> Notification:
+    notification = Notification(
+        event=event,
+        registrant=registrant,
+        event_type=event.event_type,
+        agency=delivery.agency,
+        audience_role=delivery.audience_role,
+        recipient_role=delivery.recipient_role,
+        reason=delivery.reason,
+        channel=delivery.channel,
+        endpoint=delivery.endpoint,
+        address=delivery.address,
+        priority=delivery.priority,
+        priority_rank=Priority.rank(delivery.priority),  # (save() sets it; bulk_create does not call save)
+        content_level=delivery.content_level,
+        subject=content.subject_for(event.event_type, delivery.priority),
+        dedupe_key=dedupe_key,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    if delivery.channel == Channel.INBOX:
+        # The inbox is in this database: it is delivered when the event commits.
+        notification.status = S.DELIVERED
+        notification.delivered_at = now
+    return notification
+
+
+def _write_notifications(notifications: list[Notification], *, dedupe_key: str) -> list[Notification]:
+    """Insert the event's notifications and their history rows in one statement each. Under a
+    dedupe key a concurrent twin may have reached a recipient meanwhile: then each row is
+    inserted on its own and the ones the twin wrote are left out."""
+    if not notifications:
+        return []
+    if not dedupe_key:
+        return bulk_create_with_history(notifications, Notification)
+    try:
+        with transaction.atomic():  # a savepoint: the batch fails whole on a duplicate
+            return bulk_create_with_history(notifications, Notification)
+    except IntegrityError:
+        pass
+    written = []
+    for notification in notifications:
+        notification.pk = None
+        notification._state.adding = True
+        try:
+            with transaction.atomic():
+                notification.save()
+        except IntegrityError:
+            continue  # the same dedupe key reached this recipient concurrently
+        written.append(notification)
     return written
 
 
@@ -349,6 +378,13 @@ def _record_disclosure(notification: Notification, *, at) -> Disclosure | None:
     recipient's name and address, and the sender."""
     if notification.registrant_id is None:
         return None
+    disclosure = _disclosure_for(notification, at=at)
+    disclosure.save(force_insert=True)
+    return disclosure
+
+
+def _disclosure_for(notification: Notification, *, at) -> Disclosure:
+    """The disclosure row recording the delivery of ``notification`` (a registrant's)."""
     event = notification.event
     actor = event.actor
     agency = notification.agency
@@ -369,7 +405,6 @@ def _record_disclosure(notification: Notification, *, at) -> Disclosure | None:
         sender=actor,
         sender_name=(actor.get_username() if actor is not None else "RSOITS (automatic)"),
     )
-    disclosure.save(force_insert=True)
     return disclosure
 
 

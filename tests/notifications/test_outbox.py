@@ -24,7 +24,7 @@ from notifications.channels import (
     sign,
     verify,
 )
-from notifications.choices import Channel, EventType, NotificationStatus
+from notifications.choices import Channel, EventType, NotificationStatus, Priority
 from notifications.models import Disclosure, Notification, NotificationEvent
 from notifications.services import publish_event
 from notifications.tasks import relay_notifications_task
@@ -298,6 +298,47 @@ def test_dedupe_key_writes_nothing_twice(world, rules, registrant):
     assert publish(registrant, dedupe_key="deadline:x:1") == []
     assert NotificationEvent.objects.count() == 1
     assert len(publish(registrant, dedupe_key="deadline:x:2")) == 3
+
+
+def test_a_concurrent_twin_under_the_same_dedupe_key_is_left_out(world, rules, registrant):
+    """Between the dedupe check and the insert, a twin (another process publishing the same
+    event) reached one recipient: the others are still written, that one is not written twice."""
+    endpoint(world.va)
+    twin_wrote = publish(registrant, dedupe_key="deadline:twin")
+    taken = next(n for n in twin_wrote if n.channel == Channel.EMAIL)
+    event = NotificationEvent.objects.get()
+    fresh = [
+        Notification(
+            event=event, registrant=registrant, event_type=event.event_type, agency=taken.agency,
+            recipient_role=taken.recipient_role, channel=taken.channel, address=taken.address,
+            subject="s", dedupe_key="deadline:twin",
+        ),
+        Notification(
+            event=event, registrant=registrant, event_type=event.event_type, agency=world.va,
+            recipient_role=taken.recipient_role, channel=Channel.EMAIL, address="other@va.example.test",
+            subject="s", dedupe_key="deadline:twin",
+        ),
+    ]  # fmt: skip
+    written = services._write_notifications(fresh, dedupe_key="deadline:twin")
+    assert [n.address for n in written] == ["other@va.example.test"]
+    assert Notification.objects.filter(dedupe_key="deadline:twin", address=taken.address).count() == 1
+    assert Notification.objects.filter(dedupe_key="deadline:twin").count() == len(twin_wrote) + 1
+
+
+def test_an_events_notifications_carry_history_and_disclosures_of_their_actor(world, rules, registrant):
+    endpoint(world.va)
+    written = publish(registrant, world.va_staff)
+    assert written and all(n.pk for n in written)
+    for notification in written:
+        created = notification.history.get()
+        assert created.history_type == "+" and created.history_user == world.va_staff
+        assert created.priority == notification.priority
+    inbox = [n for n in written if n.channel == Channel.INBOX]
+    assert inbox and Disclosure.objects.filter(notification__in=inbox, sender=world.va_staff).count() == len(inbox)
+    assert not Disclosure.objects.filter(notification__in=[n for n in written if n.channel != Channel.INBOX])
+    assert {n.priority_rank for n in Notification.objects.filter(pk__in=[n.pk for n in written])} == {
+        Priority.rank(n.priority) for n in written
+    }
 
 
 def test_retry_delay_grows_exponentially_with_jitter():
