@@ -534,19 +534,58 @@ def _constraints_checked_per_statement() -> Iterator[None]:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
-def _bulk_create_new(chunk: list[tuple[int, dict]], *, agency: Agency, actor: Any, result: ImportResult) -> None:
+class PendingMatchKeys:
+    """The blocking keys of the records created by the fast path, written together in one
+    ``COPY`` sorted by key when ``LIMIT`` of them have gathered, before a known record is changed,
+    and at the end of the import. The lookup index on ``key`` is larger than the server's cache
+    and each key lands on a random page of it: one sorted pass over many chunks' keys reads and
+    writes each page once instead of once per chunk (about a third less time writing the keys
+    of 20,000 records into a million registrants' index). Only keys of records this import
+    created wait here, and nothing but the services changing such a record again reads them
+    (``flush`` comes first)."""
+
+    LIMIT = 200_000  # about 40,000 records' keys, some 30 MB: memory stays bounded
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, str]] = []
+
+    def add(self, rows: list[tuple[int, str]]) -> None:
+        self.rows.extend(rows)
+        if len(self.rows) >= self.LIMIT:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            self.rows.sort(key=itemgetter(1))
+            bulk_insert_plain(MatchKey, self.rows, ("registrant_id", "key"))
+            self.rows = []
+
+
+def _bulk_create_new(
+    chunk: list[tuple[int, dict]],
+    *,
+    agency: Agency,
+    actor: Any,
+    result: ImportResult,
+    pending_keys: PendingMatchKeys | None = None,
+) -> None:
     """The fast path for rows new to the registry: validate with the parsed values
     (``new_row_errors``), then write the records, names, birth dates, identifiers, addresses
     (each with its history rows) and blocking keys as plain tuples (``rsoits.bulk``: PostgreSQL
     COPY, or simple-history's bulk_create_with_history elsewhere). Rows that fail validation are
     rejected one by one; if the batch insert itself fails, the chunk falls back to the careful
-    path."""
+    path. With ``pending_keys`` the blocking keys are handed to it once the chunk is written,
+    instead of being written with the chunk."""
     if not chunk:
         return
+    # Unordered: the model's default ordering would make the server read every identifier and
+    # sort them, instead of looking each number up in the index.
     taken = set(
         Identifier.objects.filter(
             _any_of(Identifier, "norm_value", [v for _, d in chunk for v in d["_norm_identifiers"].values()])
-        ).values_list("kind", "norm_value")
+        )
+        .order_by()
+        .values_list("kind", "norm_value")
     )
     ready: list[tuple[int, dict]] = []
     for line, data in chunk:
@@ -587,21 +626,31 @@ def _bulk_create_new(chunk: list[tuple[int, dict]], *, agency: Agency, actor: An
             # consecutive inserts then land on the same index pages of a large table.
             names.sort(key=itemgetter(7))
             idents.sort(key=itemgetter(3))
-            keys.sort(key=itemgetter(1))
             copy_with_history(RegistrantName, _NAME_COLUMNS, names, actor=actor)
             copy_with_history(RegistrantBirthDate, _BIRTH_DATE_COLUMNS, dobs, actor=actor)
             copy_with_history(Identifier, _NEW_IDENTIFIER_COLUMNS, idents, actor=actor)
             copy_with_history(Address, _NEW_ADDRESS_COLUMNS, addresses, actor=actor)
             # The blocking keys of new records, from the names and dates just written (the
             # services' refresh_match_keys would read them back instead).
-            bulk_insert_plain(MatchKey, keys, ("registrant_id", "key"))
+            if pending_keys is None:
+                keys.sort(key=itemgetter(1))
+                bulk_insert_plain(MatchKey, keys, ("registrant_id", "key"))
     except Exception:
         _one_by_one(ready, agency=agency, actor=actor, result=result)
         return
+    if pending_keys is not None:
+        pending_keys.add(keys)
     result.created += len(ready)
 
 
-def _import_chunk(chunk: list[tuple[int, dict]], *, agency: Agency, actor: Any, result: ImportResult) -> None:
+def _import_chunk(
+    chunk: list[tuple[int, dict]],
+    *,
+    agency: Agency,
+    actor: Any,
+    result: ImportResult,
+    pending_keys: PendingMatchKeys | None = None,
+) -> None:
     known = known_records(agency, [data["external_id"] for _, data in chunk])
     seen: set[str] = set()
     new, again = [], []
@@ -612,7 +661,10 @@ def _import_chunk(chunk: list[tuple[int, dict]], *, agency: Agency, actor: Any, 
         else:
             new.append((line, data))
             seen.add(data["external_id"])
-    _bulk_create_new(new, agency=agency, actor=actor, result=result)
+    _bulk_create_new(new, agency=agency, actor=actor, result=result, pending_keys=pending_keys)
+    if again and pending_keys is not None:
+        # The services may change a record created earlier in this import: its keys first.
+        pending_keys.flush()
     _one_by_one(again, agency=agency, actor=actor, result=result, known=known)
 
 
@@ -705,6 +757,7 @@ def import_registrants(
     validated and counted, then rolled back (the upload screen's preview)."""
     result = ImportResult()
     first = True
+    pending_keys = PendingMatchKeys()
     with _collected_per_chunk(), transaction.atomic():
         for header, chunk, errors, rejected in _ahead(parsed_chunks(stream, filename)):
             if first and header:
@@ -714,9 +767,10 @@ def import_registrants(
             result.rejected += rejected
             result.errors.extend(errors)
             if chunk:
-                _import_chunk(chunk, agency=agency, actor=actor, result=result)
+                _import_chunk(chunk, agency=agency, actor=actor, result=result, pending_keys=pending_keys)
             del chunk
             gc.collect(0)
+        pending_keys.flush()
         if dry_run:
             transaction.set_rollback(True)
     result.errors.sort(key=lambda e: e.row)

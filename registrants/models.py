@@ -49,7 +49,8 @@ class Registrant(models.Model):
     ``is_fugitive`` is kept in step with the warrants by the services: an active warrant makes
     the registrant a fugitive everywhere in the system (white paper VI.3)."""
 
-    registering_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="registrants")
+    # Looked up through the (registering_agency, external_id) unique index: no index of its own.
+    registering_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="registrants", db_index=False)
     external_id = models.CharField(max_length=64, help_text="The registering agency's own record number.")
     given_name = models.CharField(max_length=100)
     middle_name = models.CharField(max_length=100, blank=True)
@@ -59,9 +60,7 @@ class Registrant(models.Model):
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     place_of_birth = models.CharField(max_length=200, blank=True)
     citizenships = models.JSONField(default=list, blank=True, help_text="ISO 3166 alpha-2 codes.")
-    status = models.CharField(
-        max_length=20, choices=RegistrationStatus.choices, default=RegistrationStatus.COMPLIANT, db_index=True
-    )
+    status = models.CharField(max_length=20, choices=RegistrationStatus.choices, default=RegistrationStatus.COMPLIANT)
     tier = models.CharField(max_length=1, choices=Tier.choices, blank=True)
     registration_ends = models.DateField(null=True, blank=True)
     travel_prohibited = models.BooleanField(
@@ -82,14 +81,20 @@ class Registrant(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = RestrictedManager.from_queryset(RegistrantQuerySet)()
-    history = audit_history()
+    # The audit trail is read by the record's id (the detail page's timeline): the history
+    # table needs no copy of the record's other indexes, which bulk imports would pay for.
+    history = audit_history(indexed=())
 
     class Meta:
         ordering = ["surname", "given_name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["registering_agency", "external_id"], name="registrant_external_id_unique")
         ]
-        indexes = [models.Index(fields=["surname", "given_name", "id"])]
+        indexes = [
+            models.Index(fields=["surname", "given_name", "id"]),
+            # Filtered by equality only: a plain index, without the LIKE one db_index adds.
+            models.Index(fields=["status"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.surname}, {self.given_name}".strip(", ")
@@ -119,18 +124,25 @@ class RegistrantName(models.Model):
     given_name = models.CharField(max_length=100, blank=True)
     middle_name = models.CharField(max_length=100, blank=True)
     surname = models.CharField(max_length=100)
-    # matching keys
-    norm_given = models.CharField(max_length=100, blank=True, db_index=True, editable=False)
+    # Matching keys. Identity matching finds candidates through ``MatchKey`` and reads these by
+    # registrant, so only the search's surname prefix (``RegistrantFilterSet.search``) is indexed.
+    norm_given = models.CharField(max_length=100, blank=True, editable=False)
     norm_middle = models.CharField(max_length=100, blank=True, editable=False)
-    norm_surname = models.CharField(max_length=100, db_index=True, editable=False)
-    given_phonetic = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
-    surname_phonetic = models.CharField(max_length=32, db_index=True, editable=False)
-    surname_nysiis = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
+    norm_surname = models.CharField(max_length=100, editable=False)
+    given_phonetic = models.CharField(max_length=32, blank=True, editable=False)
+    surname_phonetic = models.CharField(max_length=32, editable=False)
+    surname_nysiis = models.CharField(max_length=32, blank=True, editable=False)
 
-    history = audit_history()
+    history = audit_history(indexed=("registrant",))
 
     class Meta:
         ordering = ["registrant_id", "kind", "surname"]
+        # One index for both equality and prefix (LIKE 'X%') lookups, whatever the collation.
+        indexes = [
+            models.Index(
+                fields=["norm_surname"], name="registrantname_surname_prefix", opclasses=["varchar_pattern_ops"]
+            )
+        ]
 
     def __str__(self) -> str:
         return " ".join(p for p in (self.given_name, self.middle_name, self.surname) if p)
@@ -151,22 +163,25 @@ class RegistrantName(models.Model):
 
 
 class RegistrantBirthDate(models.Model):
-    """A date of birth the registrant is known by (the primary one, or an alias DOB), split
-    into indexed parts so that a swapped day and month still finds the record."""
+    """A date of birth the registrant is known by (the primary one, or an alias DOB), also
+    split into year, month and day. Matching finds a record with a swapped day and month
+    through its ``MatchKey`` rows, which are derived from these dates."""
 
-    registrant = models.ForeignKey(Registrant, on_delete=models.CASCADE, related_name="birth_dates")
+    # The unique (registrant, date) index serves lookups by registrant: no index of its own.
+    registrant = models.ForeignKey(Registrant, on_delete=models.CASCADE, related_name="birth_dates", db_index=False)
     date = models.DateField()
     is_primary = models.BooleanField(default=False)
-    year = models.PositiveSmallIntegerField(editable=False, db_index=True)
+    # Not indexed: no query looks a record up by these (matching uses ``MatchKey``).
+    year = models.PositiveSmallIntegerField(editable=False)
     month = models.PositiveSmallIntegerField(editable=False)
     day = models.PositiveSmallIntegerField(editable=False)
 
-    history = audit_history()
+    history = audit_history(indexed=("registrant",))
 
     class Meta:
         ordering = ["-is_primary", "date"]
         constraints = [models.UniqueConstraint(fields=["registrant", "date"], name="birthdate_unique_per_registrant")]
-        indexes = [models.Index(fields=["month", "day"]), models.Index(fields=["date"])]
+        indexes = [models.Index(fields=["date"])]
 
     def __str__(self) -> str:
         return self.date.isoformat()
@@ -199,15 +214,17 @@ class Identifier(models.Model):
     registrant = models.ForeignKey(Registrant, on_delete=models.CASCADE, related_name="identifiers")
     kind = models.CharField(max_length=16, choices=IdentifierKind.choices)
     value = models.CharField(max_length=64)
-    norm_value = models.CharField(max_length=64, editable=False, db_index=True)
+    norm_value = models.CharField(max_length=64, editable=False)
     issuing_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2, for documents.")
     expires = models.DateField(null=True, blank=True)
 
-    history = audit_history()
+    history = audit_history(indexed=("registrant",))
 
     class Meta:
         ordering = ["kind", "value"]
-        constraints = [models.UniqueConstraint(fields=["kind", "norm_value"], name="identifier_unique_kind_value")]
+        # Number first: the unique index also serves the lookups by number alone (search,
+        # matching, import), so the number needs no index of its own.
+        constraints = [models.UniqueConstraint(fields=["norm_value", "kind"], name="identifier_unique_kind_value")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.value}"
@@ -242,7 +259,7 @@ class Address(models.Model):
     since = models.DateField(null=True, blank=True)
     until = models.DateField(null=True, blank=True)
 
-    history = audit_history()
+    history = audit_history(indexed=("registrant",))
 
     class Meta:
         ordering = ["-current", "kind", "-since"]
@@ -268,7 +285,7 @@ class Warrant(models.Model):
     issued_on = models.DateField(null=True, blank=True)
     active = models.BooleanField(default=True)
 
-    history = audit_history()
+    history = audit_history(indexed=("registrant",))
 
     class Meta:
         ordering = ["-active", "-issued_on"]

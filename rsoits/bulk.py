@@ -48,9 +48,32 @@ def _rows(objs: Sequence[models.Model], fields: list[models.Field], fixed: dict[
     return rows
 
 
-def _copy(cursor: Any, table: str, columns: list[str], rows: list[tuple]) -> None:
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    with cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+def _binary_types(connection: Any, fields: Sequence[models.Field]) -> list[str] | None:
+    """The column types to declare for a binary ``COPY`` of ``fields`` (SQL types without their
+    modifiers: ``varchar(100)`` is ``varchar``), or ``None`` when one has no binary adapter in
+    psycopg (then the text format is used)."""
+    from psycopg import adapters
+
+    types = []
+    for field in fields:
+        db_type = field.db_type(connection) or ""
+        name = db_type.split("(")[0].strip()
+        if "[" in db_type or adapters.types.get(name) is None:
+            return None
+        types.append(name)
+    return types
+
+
+def _copy(cursor: Any, table: str, fields: Sequence[models.Field], rows: Sequence[tuple], connection: Any) -> None:
+    """``COPY`` ``rows`` (one value per field, Python types as the fields hold them) into ``table``.
+    The binary format where every column has a binary adapter: the server then reads values as
+    they are instead of parsing text (about half the time for a wide row, client side included)."""
+    quoted = ", ".join(f'"{f.column}"' for f in fields)
+    types = _binary_types(connection, fields)
+    options = " (FORMAT BINARY)" if types is not None else ""
+    with cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN{options}') as copy:
+        if types is not None:
+            copy.set_types(types)
         for row in rows:
             copy.write_row(row)
 
@@ -76,14 +99,10 @@ def bulk_insert_with_history(objs: Sequence[models.Model], model: type[models.Mo
                 setattr(obj, field.attname, now)
     with connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor  # the psycopg cursor, for COPY; errors surface as Django's (IntegrityError)
-        raw.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [opts.db_table, opts.pk.column, len(objs)],
-        )
-        for obj, (pk,) in zip(objs, raw.fetchall(), strict=True):
+        for obj, pk in zip(objs, _next_ids(raw, opts.db_table, opts.pk.column, len(objs)), strict=True):
             obj.pk = pk
         fields = list(opts.concrete_fields)
-        _copy(raw, opts.db_table, [f.column for f in fields], _rows(objs, fields))
+        _copy(raw, opts.db_table, fields, _rows(objs, fields), connection)
 
         history = model.history.model  # type: ignore[attr-defined]
         fixed = {
@@ -93,30 +112,31 @@ def bulk_insert_with_history(objs: Sequence[models.Model], model: type[models.Mo
             "history_user_id": getattr(actor, "pk", None),
         }
         hfields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
-        _copy(
-            raw,
-            history._meta.db_table,
-            [f.column for f in hfields],
-            _rows(objs, hfields, fixed),
-        )
+        _copy(raw, history._meta.db_table, hfields, _rows(objs, hfields, fixed), connection)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = alias
     return objs
 
 
+def _next_ids(cursor: Any, table: str, column: str, count: int) -> list[int]:
+    """``count`` new keys from the sequence of ``table.column``, in one statement. The sequence
+    is named once, as a constant: ``pg_get_serial_sequence`` in the select list would look it
+    up in the catalogue again for every key."""
+    cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+    (sequence,) = cursor.fetchone()
+    cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
+    return [pk for (pk,) in cursor.fetchall()]
+
+
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
-    """``count`` new primary keys from the table's sequence, in one statement (PostgreSQL)."""
+    """``count`` new primary keys from the table's sequence (PostgreSQL)."""
     if not count:
         return []
     connection = connections[router.db_for_write(model)]
     opts = model._meta
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [opts.db_table, opts.pk.column, count],
-        )
-        return [pk for (pk,) in cursor.fetchall()]
+        return _next_ids(cursor, opts.db_table, opts.pk.column, count)
 
 
 def copy_with_history(
@@ -163,7 +183,6 @@ def copy_with_history(
     fields = [opts.get_field(name) for name in columns] + rest
     json_at = [i + 1 for i, f in enumerate(fields[: len(columns)]) if isinstance(f, models.JSONField)]
     defaults = tuple(Jsonb(v) if isinstance(f, models.JSONField) else v for f, v in zip(rest, defaults, strict=True))
-    db_columns = [opts.pk.column] + [f.column for f in fields]
     history = model.history.model  # type: ignore[attr-defined]
     hopts = history._meta
     extra = {
@@ -172,16 +191,16 @@ def copy_with_history(
         "history_change_reason": None,
         "history_user_id": getattr(actor, "pk", None),
     }
-    history_columns = [hopts.get_field(f.name).column for f in [opts.pk, *fields]]
-    history_columns += [hopts.get_field(name).column for name in extra]
+    history_fields = [hopts.get_field(f.name) for f in [opts.pk, *fields]]
+    history_fields += [hopts.get_field(name) for name in extra]
     history_extra = tuple(extra.values())
     with connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor  # the psycopg cursor, for COPY; errors surface as Django's (IntegrityError)
         full = [(pk, *row, *defaults) for pk, row in zip(ids, rows, strict=True)]
         for i in json_at:  # positions in ``full``
             full = [(*row[:i], None if row[i] is None else Jsonb(row[i]), *row[i + 1 :]) for row in full]
-        _copy(raw, opts.db_table, db_columns, full)
-        _copy(raw, hopts.db_table, history_columns, [row + history_extra for row in full])
+        _copy(raw, opts.db_table, [opts.pk, *fields], full, connection)
+        _copy(raw, hopts.db_table, history_fields, [row + history_extra for row in full], connection)
     return ids
 
 
@@ -194,6 +213,6 @@ def bulk_insert_plain(model: type[models.Model], rows: Sequence[tuple], columns:
     if connection.vendor != "postgresql":
         model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=5000)
         return
-    db_columns = [model._meta.get_field(name).column for name in columns]
+    fields = [model._meta.get_field(name) for name in columns]
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        _copy(cursor.cursor, model._meta.db_table, db_columns, list(rows))
+        _copy(cursor.cursor, model._meta.db_table, fields, rows, connection)

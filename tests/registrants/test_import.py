@@ -235,3 +235,29 @@ def test_rows_in_several_chunks(world, monkeypatch):
     result = run(world, csv_bytes(*lines, lines[0].replace("Richmond", "Norfolk"), BAD), actor=world.va_staff)
     assert (result.created, result.updated, result.rejected) == (5, 1, 1)
     assert Registrant.objects.count() == 5
+
+
+@pytest.mark.parametrize("limit", [3, 200_000])
+def test_keys_of_new_records_written_later_are_those_the_services_keep(world, monkeypatch, limit):
+    """Blocking keys of new records wait to be written in one pass (at ``limit`` of them, or at
+    the end); a record created earlier in the file and changed by a later row gets its keys
+    written first, so the services find and replace them."""
+    from registrants import importer
+    from registrants.matching.index import wanted_match_keys
+    from registrants.models import MatchKey
+
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    monkeypatch.setattr(importer.PendingMatchKeys, "LIMIT", limit)
+    lines = [
+        f"VA-{n},Ann,,Lee{n},1980-01-0{n + 1},F,,US,{n} Main St,Richmond,VA,23219,US,,VA9{n:03d},,,,,1"
+        for n in range(5)
+    ]
+    renamed = lines[0].replace("Lee0", "Morgan")  # a new surname: new keys for VA-0
+    result = run(world, csv_bytes(*lines, renamed), actor=world.va_staff)
+    assert (result.created, result.updated, result.rejected) == (5, 1, 0)
+    ids = list(Registrant.objects.values_list("id", flat=True))
+    stored = {(rid, key) for rid, key in MatchKey.objects.values_list("registrant_id", "key")}
+    assert stored == {(rid, key) for rid, keys in wanted_match_keys(ids).items() for key in keys}
+    va0 = Registrant.objects.get(external_id="VA-0")
+    assert any("MRKN" in key for rid, key in stored if rid == va0.pk)
+    assert not any("|L|" in key for rid, key in stored if rid == va0.pk)

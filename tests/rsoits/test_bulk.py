@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 
 from registrants.models import Registrant
 from rsoits.bulk import bulk_insert_with_history
+from tests.conftest import requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -35,3 +36,22 @@ def test_a_constraint_violation_raises_and_writes_nothing(world):
         bulk_insert_with_history(twice, Registrant)
     assert not Registrant.objects.filter(external_id="D-2").exists()
     assert Registrant.history.filter(external_id="D-2").count() == 0
+
+
+@requires_postgres
+def test_copy_declares_binary_types_and_falls_back_to_text_for_arrays():
+    from django.contrib.postgres.fields import ArrayField
+    from django.db import connection, models
+
+    from registrants.models import RegistrantBirthDate
+    from rsoits.bulk import _binary_types
+
+    fields = [RegistrantBirthDate._meta.get_field(n) for n in ("registrant", "date", "is_primary", "year")]
+    assert _binary_types(connection, fields) == ["bigint", "date", "boolean", "smallint"]
+    assert _binary_types(
+        connection, [Registrant._meta.get_field("surname"), Registrant._meta.get_field("citizenships")]
+    ) == [
+        "varchar",
+        "jsonb",
+    ]
+    assert _binary_types(connection, [ArrayField(models.CharField(max_length=2))]) is None

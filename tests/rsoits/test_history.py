@@ -185,3 +185,18 @@ def test_detail_pages_show_history_with_changed_fields(client, world):
     history = client.get(reverse("agency_detail", args=[world.va.pk])).context["history"]
     assert history[0]["who"] == world.sysadmin
     assert any(c.startswith("name:") for c in history[0]["changes"])
+
+
+def test_registry_history_tables_index_only_what_the_trail_is_read_by():
+    """A registry history table indexes (id, history_date) for one record's trail, the acting
+    user and the parent registrant, not the copies of the model's own indexes."""
+    from registrants.models import Identifier, Registrant, RegistrantName
+
+    for model, indexed in ((Registrant, {"history_user"}), (RegistrantName, {"history_user", "registrant"})):
+        history = model.history.model
+        assert {f.name for f in history._meta.concrete_fields if f.db_index} == indexed
+        assert [tuple(index.fields) for index in history._meta.indexes] == [("id", "history_date")]
+    # The model keeps its own indexes: the number is found through the unique index.
+    assert [tuple(c.fields) for c in Identifier._meta.constraints] == [("norm_value", "kind")]
+    # Models outside the registry keep simple-history's default indexes.
+    assert Membership.history.model._meta.get_field("history_date").db_index
