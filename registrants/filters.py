@@ -12,7 +12,7 @@ from rsoits.models import Agency
 
 from .choices import RegistrationStatus
 from .keys import normalise_identifier, normalise_name
-from .models import Registrant
+from .models import Identifier, Registrant, RegistrantBirthDate, RegistrantName
 
 
 def sora_choices() -> list[tuple[str, str]]:
@@ -40,7 +40,12 @@ class RegistrantFilterSet(django_filters.FilterSet):
         fields = ["q", "status", "registering_agency", "is_fugitive", "dod_affiliated", "travel_prohibited"]
 
     def search(self, queryset, name, value):
-        """Search names and aliases (normalised, prefix), identifiers (exact), or an ISO date."""
+        """Search names and aliases (normalised, prefix), identifiers (exact), or an ISO date.
+
+        The matching registrants are found from the names, identifiers and birth dates tables
+        through their own indexes, as one set of ids (a union), and only then joined to the
+        registry: a condition across the joins (``names__… OR identifiers__…``, then DISTINCT)
+        could use no index and would read the whole registry."""
         value = (value or "").strip()
         if not value:
             return queryset
@@ -49,19 +54,22 @@ class RegistrantFilterSet(django_filters.FilterSet):
         except ValueError:
             dob = None
         if dob:
-            return queryset.filter(birth_dates__date=dob).distinct()
-        condition = Q()
+            return queryset.filter(pk__in=RegistrantBirthDate.objects.filter(date=dob).values("registrant_id"))
+        matches = []
         norm = normalise_name(value)
         if norm:
             parts = norm.split()
-            names = Q(names__norm_surname__startswith=parts[-1])
+            names = RegistrantName.objects.filter(norm_surname__startswith=parts[-1])
             if len(parts) > 1:
-                names &= Q(names__norm_given__startswith=parts[0])
-            condition |= names
+                names = names.filter(norm_given__startswith=parts[0])
+            matches.append(names.order_by().values("registrant_id"))
         ident = normalise_identifier(value)
         if ident:
-            condition |= Q(identifiers__norm_value=ident)
-        return queryset.filter(condition).distinct() if condition else queryset
+            matches.append(Identifier.objects.filter(norm_value=ident).order_by().values("registrant_id"))
+        if not matches:
+            return queryset
+        ids = matches[0].union(*matches[1:]) if len(matches) > 1 else matches[0]
+        return queryset.filter(pk__in=ids)
 
     def filter_dod(self, queryset, name, value):
         if value is None:

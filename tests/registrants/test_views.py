@@ -1,5 +1,7 @@
 """Registrant pages: scoping, search, export, timeline, access log, constant query count."""
 
+from datetime import date
+
 import pytest
 
 from registrants.export import safe_cell
@@ -214,3 +216,35 @@ def test_detail_reads_the_record_and_its_child_rows_in_one_statement(client, wor
     for relation in ("birth_dates", "identifiers", "addresses", "warrants"):
         assert rows(getattr(inlined, relation).all()) == rows(getattr(prefetched, relation).all()), relation
     assert [str(w.issuing_agency) for w in inlined.warrants.all()] == ["Maryland DPSCS SOR (MD)"]
+
+
+def test_search_by_name_alias_identifier_and_date_of_birth(client, world):
+    from registrants.services import registrant_create
+
+    def person(agency, external_id, given, surname, **more):
+        return registrant_create(
+            actor=None, registering_agency=agency, external_id=external_id, given_name=given, surname=surname, **more
+        )
+
+    person(world.va, "S-1", "José", "Núñez-García", date_of_birth=date(1970, 2, 3))
+    person(
+        world.va, "S-2", "Ana", "Perez", date_of_birth=date(1981, 4, 5), alias_birth_dates=[date(1970, 2, 3)],
+        aliases=[{"given_name": "Anita", "surname": "Nunez"}], identifiers=[{"kind": "state_sid", "value": "va-77"}],
+    )  # fmt: skip
+    person(world.va, "S-3", "Nunez", "Smith", identifiers=[{"kind": "fbi_ucn", "value": "NUNEZ"}])
+    person(world.md, "M-9", "Jose", "Nunez", date_of_birth=date(1970, 2, 3))  # another jurisdiction
+    client.force_login(world.va_staff)
+
+    def found(q):
+        html = client.get("/registrants/", {"q": q}).content.decode()
+        return sorted({m for m in ("S-1", "S-2", "S-3", "M-9") if f">{m}<" in html})
+
+    assert found("nunez") == ["S-1", "S-2", "S-3"]  # surname prefix (accents folded), alias, identifier
+    assert found("jose nunez") == ["S-1"]  # given name and surname together
+    assert found("anita nun") == ["S-2"]  # an alias's given name and surname
+    assert found("VA-77") == ["S-2"]  # an identifier, normalised
+    assert found("1970-02-03") == ["S-1", "S-2"]  # primary and alias dates of birth
+    assert found("zzz") == []
+    # one row per registrant even when several of its names and identifiers match
+    html = client.get("/registrants/", {"q": "nunez"}).content.decode()
+    assert html.count(">S-3<") == 1
