@@ -16,6 +16,8 @@ from typing import IO, Any
 import pycountry
 from django.conf import settings
 
+from rsoits.processes import database_names, start_django_process
+
 from ..choices import IdentifierKind, Sex
 from ..importer import parse_date
 from . import Decision, Document, MatchResult, Subject, match_subjects
@@ -149,14 +151,13 @@ def screen(source: IO[str], out: IO[str], *, batch_size: int | None = None, work
         for batch in batches:
             write(match_batch(batch))
         return result
-    from django.db import connections
-
-    # The processes are forked: closed here, so that each opens its own connection (this process
-    # only reads and writes the files from now on).
-    connections.close_all()
     pending: deque[Future] = deque()
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # Started afresh ("spawn"), not forked: a fork would inherit this process's open connections
+    # (database, broker) and the state of the libraries holding them.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=start_django_process, initargs=(database_names(),)
+    ) as pool:
         for batch in batches:
             if len(pending) >= 2 * workers:
                 write(pending.popleft().result())
