@@ -84,7 +84,9 @@ def _event_for(
     if source is not None:
         event.source_type = ContentType.objects.get_for_model(source)
         event.source_id = str(source.pk)
-    event.full_clean(exclude=["registrant", "actor", "source_type"])
+    # Field checks only: the (event type, dedupe key) constraint is left to the insert below,
+    # where a concurrent twin is caught (checking it first would cost a savepoint and a query).
+    event.full_clean(exclude=["registrant", "actor", "source_type"], validate_unique=False, validate_constraints=False)
     if not dedupe_key:
         event.save()
         return event, True

@@ -214,7 +214,9 @@ def case_open_for_hit(*, actor: Any, registrant: Registrant, hit_id: int, reason
         priority_reasons=reasons,
         due_date=case_due_date_for(notice=None),
     )
-    case.full_clean()
+    # The registrant is a row in hand, and one case per hit was checked just above (the hit's
+    # decision holds its row lock; the case_one_per_hit constraint backs it): field checks only.
+    case.full_clean(exclude=["registrant"], validate_unique=False, validate_constraints=False)
     case.save()
     _record_event(case, "", S.OPEN, actor, reason or f"Opened by confirmed hit #{hit_id}.")
     return case
