@@ -83,18 +83,12 @@ def setup(smtp_port: int, hook_url: str) -> Registrant:
 
 
 def worker_env(smtp_port: int) -> dict[str, str]:
-    """The worker runs with the production settings (``DEBUG=0``: no query log, no debug cursor
-    wrapper), only its mail server pointed at the local sink."""
-    env = dict(
-        os.environ,
-        DEBUG="0",
-        SECRET_KEY=os.environ.get("BENCH_SECRET_KEY", "bench-only-" + "k" * 50),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        LOG_LEVEL="WARNING",
-        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
-        CELERY_TASK_ALWAYS_EAGER="0",
-    )
-    env.pop("RSOITS_TESTING", None)
+    """The worker runs with the production settings of the registry benchmark (``DEBUG=0``: no
+    query log, no debug cursor wrapper), its mail server pointed at the local sink."""
+    from bench.bench_registrants import production_env
+
+    env = production_env(os.environ["REDIS_URL"])
+    env.update(EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}", CELERY_TASK_ALWAYS_EAGER="0")
     return env
 
 
