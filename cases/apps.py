@@ -14,8 +14,11 @@ class CasesConfig(AppConfig):
         from .selectors import registrant_travel_timeline
         from .selectors_hits import hit_timeline_entries
 
-        register_timeline_provider(registrant_travel_timeline)
-        register_timeline_provider(hit_timeline_entries)  # hits confirmed against the registrant
+        register_timeline_provider(
+            registrant_travel_timeline, sources=[("cases.TravelNotice", "registrant"), ("cases.Case", "registrant")]
+        )
+        # hits confirmed against the registrant
+        register_timeline_provider(hit_timeline_entries, sources=[("cases.Hit", "registrant")])
         for step in (seed_hits, seed_travel_and_cases, seed_dod):
             if step not in seed_steps:
                 seed_steps.append(step)
@@ -32,6 +35,9 @@ class CasesConfig(AppConfig):
 
         for provider in PROVIDERS:
             register_home_panel(provider)
-        register_timeline_provider(registrant_foreign_timeline)
+        register_timeline_provider(
+            registrant_foreign_timeline,
+            sources=[("cases.ForeignNotice", "registrant"), ("cases.PassportAction", "registrant")],
+        )
         if seed_foreign_and_passport not in seed_steps:
             seed_steps.append(seed_foreign_and_passport)

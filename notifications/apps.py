@@ -14,6 +14,6 @@ class NotificationsConfig(AppConfig):
         from .demo import seed_notifications
         from .selectors import registrant_timeline
 
-        register_timeline_provider(registrant_timeline)
+        register_timeline_provider(registrant_timeline, sources=[("notifications.Disclosure", "registrant")])
         if seed_notifications not in seed_steps:
             seed_steps.append(seed_notifications)

@@ -81,8 +81,10 @@ def registrant_detail(request: HttpRequest, pk: int) -> HttpResponse:
     registrant = get_visible_or_404(request, selectors.registrant_page_queryset(user=request.user), pk=pk)
     selectors.with_children(registrant)
     timeline = history_entries(registrant)
-    for provider in timeline_providers():
-        timeline.extend(provider(registrant, request.user))
+    for n, entry in enumerate(timeline_providers()):
+        # Called only when the page's statement found rows it draws on (TimelineSource).
+        if getattr(registrant, f"timeline_{n}", True):
+            timeline.extend(entry.provider(registrant, request.user))
     timeline.sort(key=lambda e: e.at, reverse=True)
     from rsoits.principal import principal_for
 

@@ -25,16 +25,31 @@ class TimelineEntry:
 
 TimelineProvider = Callable[[Any, Any], Iterable[TimelineEntry]]  # (registrant, user) -> entries
 
-_timeline_providers: list[TimelineProvider] = []
+
+@dataclass(frozen=True)
+class TimelineSource:
+    """A provider and the rows its entries come from: ``("app_label.Model", "field")`` pairs,
+    where ``field`` is the model's foreign key to the registrant. The registrant page asks the
+    database in its own statement whether any such row exists, and calls the provider only then
+    (most registrants have no travel, hits or cases: their page is spared a query per provider).
+    A provider without sources is always called."""
+
+    provider: TimelineProvider
+    sources: tuple[tuple[str, str], ...] = ()
 
 
-def register_timeline_provider(provider: TimelineProvider) -> TimelineProvider:
-    if provider not in _timeline_providers:
-        _timeline_providers.append(provider)
+_timeline_providers: list[TimelineSource] = []
+
+
+def register_timeline_provider(
+    provider: TimelineProvider, *, sources: Iterable[tuple[str, str]] = ()
+) -> TimelineProvider:
+    if all(entry.provider is not provider for entry in _timeline_providers):
+        _timeline_providers.append(TimelineSource(provider, tuple(sources)))
     return provider
 
 
-def timeline_providers() -> list[TimelineProvider]:
+def timeline_providers() -> list[TimelineSource]:
     return list(_timeline_providers)
 
 

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from registrants.models import Registrant
 from rsoits.access import get_visible_or_404, log_access
 from rsoits.api.pagination import BoundedCursorPagination
-from rsoits.api.serializers import VisiblePrimaryKeyRelatedField
+from rsoits.api.serializers import IdentityUrlField, VisiblePrimaryKeyRelatedField
 from rsoits.choices import AccessAction, AgencyKind
 from rsoits.models import Agency
 
@@ -32,7 +32,7 @@ class ForeignNoticeSerializer(serializers.ModelSerializer):
     """A notice as USNCB keeps it. ``content`` is the snapshot sent abroad; no field of the
     registry record is serialised besides the registrant's id."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="foreignnotice-detail")
+    url = IdentityUrlField(view_name="foreignnotice-detail")
     ncb = serializers.SlugRelatedField(slug_field="code", read_only=True)
     sent_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     prepared_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -73,7 +73,7 @@ class CorrectSerializer(serializers.Serializer):
 
 
 class InboundForeignNoticeSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="inboundforeignnotice-detail")
+    url = IdentityUrlField(view_name="inboundforeignnotice-detail")
     ncb = serializers.SlugRelatedField(
         slug_field="code",
         queryset=Agency.objects.filter(kind=AgencyKind.FOREIGN_NCB),
@@ -105,7 +105,7 @@ class PassportActionDocumentSerializer(serializers.ModelSerializer):
 
 
 class PassportActionSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="passportaction-detail")
+    url = IdentityUrlField(view_name="passportaction-detail")
     registrant = VisiblePrimaryKeyRelatedField(model=Registrant)
     case = VisiblePrimaryKeyRelatedField(model=Case, required=False, allow_null=True)
     requesting_agency = serializers.SlugRelatedField(slug_field="code", queryset=Agency.objects.all(), required=False)

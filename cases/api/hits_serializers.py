@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from rsoits.api.serializers import IdentityUrlField
 from rsoits.models import Installation
 
 from ..choices_hits import ReviewDecision
@@ -51,7 +52,7 @@ class HitSerializer(serializers.ModelSerializer):
     )
     submitting_agency = serializers.CharField(source="submitting_agency.code", read_only=True)
     candidates = serializers.SerializerMethodField()
-    url = serializers.HyperlinkedIdentityField(view_name="hit-detail")
+    url = IdentityUrlField(view_name="hit-detail")
 
     class Meta:
         model = Hit

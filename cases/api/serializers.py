@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from registrants.models import Registrant
-from rsoits.api.serializers import VisiblePrimaryKeyRelatedField
+from rsoits.api.serializers import IdentityUrlField, VisiblePrimaryKeyRelatedField
 
 from ..choices import CaseStatus, ReturnOutcome
 from ..models import Case, CaseEvent, CaseNote, ItineraryLeg, TravelNotice
@@ -33,7 +33,7 @@ class TravelNoticeSerializer(serializers.ModelSerializer):
     legs = ItineraryLegSerializer(many=True, required=False)
     submit = serializers.BooleanField(write_only=True, required=False, default=False)
     case = serializers.SerializerMethodField()
-    url = serializers.HyperlinkedIdentityField(view_name="travelnotice-detail")
+    url = IdentityUrlField(view_name="travelnotice-detail")
 
     class Meta:
         model = TravelNotice
@@ -95,7 +95,7 @@ class CaseSerializer(serializers.ModelSerializer):
     countries = serializers.SerializerMethodField()
     departure_date = serializers.DateField(source="travel_notice.departure_date", read_only=True, default=None)
     is_late = serializers.BooleanField(source="travel_notice.is_late", read_only=True, default=False)
-    url = serializers.HyperlinkedIdentityField(view_name="case-detail")
+    url = IdentityUrlField(view_name="case-detail")
 
     class Meta:
         model = Case

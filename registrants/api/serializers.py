@@ -7,6 +7,7 @@ from operator import attrgetter
 
 from rest_framework import serializers
 
+from rsoits.api.serializers import IdentityUrlField
 from rsoits.models import Agency, Installation
 
 from ..models import Address, Identifier, Registrant, RegistrantName, Warrant
@@ -58,7 +59,7 @@ class RegistrantSerializer(serializers.ModelSerializer):
     identifiers = IdentifierSerializer(many=True, required=False)
     addresses = AddressSerializer(many=True, required=False)
     warrants = WarrantSerializer(many=True, required=False)
-    url = serializers.HyperlinkedIdentityField(view_name="registrant-detail")
+    url = IdentityUrlField(view_name="registrant-detail")
 
     class Meta:
         model = Registrant

@@ -243,6 +243,39 @@ def test_registrant_timeline_shows_notices_and_cases(client, world, people):
     assert client.get(f"/registrants/{people.va.pk}/").status_code == 404
 
 
+def test_registrant_page_reads_only_the_kinds_of_records_the_registrant_has(client, world, people, settings):
+    """The page's own statement tells which timeline providers have rows to show: a registrant
+    with no travel, hits, cases or notices costs no query of theirs; one with a travel notice
+    adds the travel notices, case events and disclosures, still none of the others."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.PRINCIPAL_CACHE_SECONDS = 60
+
+    def tables_read(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        # the table of each statement's own rows (the first selected column's), subqueries aside
+        head = re.compile(r'(?:SELECT (?:DISTINCT )?"|SELECT COUNT\(\*\) AS "__count" FROM "|INSERT INTO ")(\w+)"')
+        tables = (m.group(1) for q in ctx.captured_queries if (m := head.match(q["sql"])))
+        return sorted(t for t in tables if not t.startswith("registrants_"))  # the record itself
+
+    url = f"/registrants/{people.va.pk}/"
+    client.force_login(world.va_staff)
+    client.get(url)
+    quiet = ["notifications_notification", "rsoits_accesslog", "rsoits_user"]
+    assert tables_read(url) == quiet
+    notice = file_notice(world.va_staff, people.va)  # a notice, its case, and the disclosures of routing it
+    client.get(url)
+    busy = set(tables_read(url))
+    assert {"cases_travelnotice", "cases_caseevent", "notifications_disclosure"} <= busy
+    assert not {"cases_hit", "cases_foreignnotice", "cases_passportaction"} & busy
+    assert f"Case #{notice.cases.get().pk}" in client.get(url).content.decode()
+
+
 def test_list_is_scoped_filtered_logged(client, world, people):
     mine = file_notice(world.va_staff, people.va)
     theirs = file_notice(world.md_staff, people.md)
