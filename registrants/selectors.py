@@ -137,7 +137,39 @@ def _page_annotations() -> dict[str, RawSQL]:
         rows = model.objects.filter(registrant=OuterRef("pk"), **where).order_by(*model._meta.ordering, "pk")
         extras = {key: F(path) for key, path in extra.items()}
         annotations[f"{name}_rows"] = ArraySubquery(rows.values(json=JSONObject(**columns, **extras)))
+    # The audit trail of the record itself, newest first, for the timeline (``page_history``).
+    history = Registrant.history.model
+    columns = {f.attname: F(f.attname) for f in history._meta.concrete_fields}
+    rows = history.objects.filter(id=OuterRef("pk")).order_by("-history_date", "-history_id")
+    annotations["history_rows"] = ArraySubquery(
+        rows.values(json=JSONObject(**columns, history_username=F("history_user__username")))
+    )
     return frozen(annotations)
+
+
+def page_history(registrant: Registrant) -> list | None:
+    """The record's history rows (newest first, each with its ``history_user`` as far as the
+    timeline needs it) from the rows ``registrant_page_queryset`` inlined; None where it did not
+    (SQLite), and the caller reads them itself."""
+    from django.contrib.auth import get_user_model
+
+    rows = getattr(registrant, "history_rows", None)
+    if rows is None:
+        return None
+    model = Registrant.history.model
+    user_model = get_user_model()
+    fields = [(f.attname, f) for f in model._meta.concrete_fields]
+    records = []
+    for row in rows:
+        record = model(**{attname: field.to_python(row[attname]) for attname, field in fields})
+        record._state.adding, record._state.db = False, registrant._state.db
+        user = None
+        if record.history_user_id is not None:
+            user = user_model(pk=record.history_user_id, **{user_model.USERNAME_FIELD: row["history_username"]})
+            user._state.adding = False
+        record._state.fields_cache["history_user"] = user
+        records.append(record)
+    return records
 
 
 def with_children(registrant: Registrant) -> Registrant:

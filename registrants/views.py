@@ -71,7 +71,7 @@ def history_entries(registrant: Registrant) -> list[TimelineEntry]:
             detail=", ".join(row["changes"]),
             actor=row["who"].get_username() if row["who"] else "system",
         )
-        for row in history_rows(registrant, exclude=("updated_at",))
+        for row in history_rows(registrant, exclude=("updated_at",), records=selectors.page_history(registrant))
     ]
 
 

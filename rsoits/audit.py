@@ -99,10 +99,12 @@ def audit_history(*, indexed: Iterable[str] | None = None, **kwargs: Any) -> His
     return AuditHistoricalRecords(indexed=indexed, **kwargs)
 
 
-def history_rows(obj: Any, *, exclude: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """The record's history rows, newest first, with the fields each changed: one query, each
-    row diffed against the one before it (not one query per row)."""
-    records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id"))
+def history_rows(obj: Any, *, exclude: tuple[str, ...] = (), records: list | None = None) -> list[dict[str, Any]]:
+    """The record's history rows, newest first, with the fields each changed: one query (none
+    when the caller passes the ``records``, newest first, read with the record), each row
+    diffed against the one before it (not one query per row)."""
+    if records is None:
+        records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id"))
     rows = []
     for i, record in enumerate(records):
         changes: list[str] = []
