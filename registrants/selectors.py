@@ -64,18 +64,19 @@ def registrant_detail_queryset(*, user: Any) -> QuerySet[Registrant]:
     )
 
 
-# The nested rows of each registrant, as JSON built by PostgreSQL in the same statement as the
-# page itself: a list API page costs one query whatever its size (see docs/performance.md).
+# The nested rows of each registrant, as one JSON document per registrant (``nested_json``) built
+# by PostgreSQL in the same statement as the page itself: a list API page costs one query
+# whatever its size, and one JSON decoding per row (see docs/performance.md).
 NESTED_JSON = {
-    "aliases_json": ("names", ["id", "given_name", "middle_name", "surname"], {"kind": NameKind.ALIAS}),
-    "birth_dates_json": ("birth_dates", ["date", "is_primary"], {}),
-    "identifiers_json": ("identifiers", ["id", "kind", "value", "issuing_country", "expires"], {}),
-    "addresses_json": (
+    "aliases": ("names", ["id", "given_name", "middle_name", "surname"], {"kind": NameKind.ALIAS}),
+    "birth_dates": ("birth_dates", ["date", "is_primary"], {}),
+    "identifiers": ("identifiers", ["id", "kind", "value", "issuing_country", "expires"], {}),
+    "addresses": (
         "addresses",
         ["id", "kind", "street", "city", "state", "postal_code", "country", "current", "since", "until"],
         {},
     ),
-    "warrants_json": (
+    "warrants": (
         "warrants",
         ["id", "issuing_agency__code", "issuing_agency_name", "number", "issued_on", "active"],
         {},
@@ -95,13 +96,13 @@ def _api_annotations() -> dict[str, RawSQL]:
     from django.contrib.postgres.expressions import ArraySubquery
     from django.db.models.functions import JSONObject
 
-    annotations = {}
+    nested = {}
     for name, (relation, fields, where) in NESTED_JSON.items():
         model = Registrant._meta.get_field(relation).related_model
         rows = model.objects.filter(registrant=OuterRef("pk"), **where).order_by(*model._meta.ordering, "pk")
         obj = JSONObject(**{f.replace("issuing_agency__code", "issuing_agency"): F(f) for f in fields})
-        annotations[name] = ArraySubquery(rows.values(json=obj))
-    return frozen(annotations)
+        nested[name] = ArraySubquery(rows.values(json=obj))
+    return frozen({"nested_json": JSONObject(**nested)})
 
 
 # The detail page: the registrant and all its child rows in one statement on PostgreSQL, each

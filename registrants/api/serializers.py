@@ -74,7 +74,7 @@ class RegistrantSerializer(serializers.ModelSerializer):
         validators: list = []  # (agency, external_id) uniqueness is checked by the service
 
     def to_representation(self, instance):
-        if hasattr(instance, "aliases_json"):
+        if hasattr(instance, "nested_json"):
             return self._from_json(instance)
         data = super().to_representation(instance)
         # Aliases are the non-primary names, prefetched by the selector into ``aliases``.
@@ -107,9 +107,10 @@ class RegistrantSerializer(serializers.ModelSerializer):
         for name, getter, represent in self._json_plan():
             attribute = getter(instance)
             data[name] = None if attribute is None else represent(attribute)
-        data["aliases"] = instance.aliases_json
-        data["alias_birth_dates"] = sorted(b["date"] for b in instance.birth_dates_json if not b["is_primary"])
-        data["identifiers"] = instance.identifiers_json
-        data["addresses"] = instance.addresses_json
-        data["warrants"] = instance.warrants_json
+        nested = instance.nested_json
+        data["aliases"] = nested["aliases"]
+        data["alias_birth_dates"] = sorted(b["date"] for b in nested["birth_dates"] if not b["is_primary"])
+        data["identifiers"] = nested["identifiers"]
+        data["addresses"] = nested["addresses"]
+        data["warrants"] = nested["warrants"]
         return data
