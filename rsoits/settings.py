@@ -196,6 +196,7 @@ if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < NOTIFICATIONS_TASK_TI
 # Beat entries (django-celery-beat's DatabaseScheduler loads them into its tables at start).
 # Deadline checks are registered by name in notifications.deadlines (and by the cases app).
 CELERY_BEAT_SCHEDULE = {
+    "tokens-purge-expired": {"task": "rsoits.purge_expired_tokens", "schedule": 3600.0},
     "notifications-relay": {"task": "notifications.relay", "schedule": 15.0},
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 120.0},
     "deadline-notifications-unacknowledged": {
@@ -336,7 +337,7 @@ USE_TZ = True
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "rsoits.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rsoits.api.permissions.HasMembership"],

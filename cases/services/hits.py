@@ -122,17 +122,15 @@ def hit_record(*, actor: Any, agency: Agency | None = None, **fields: Any) -> tu
         agency = submitting_agency_for(actor, fields.get("event_type"))
     elif actor is not None:
         submitting_agency_for(actor, fields.get("event_type"))  # the permission check
-    existing = Hit.objects.filter(source=fields.get("source"), source_id=fields.get("source_id")).first()
-    if existing is not None:
-        return _resent(existing, agency, actor), False
     hit = Hit(
         **fields,
         submitting_agency=agency,
         submitted_by=actor if actor is not None and actor.pk else None,
         status=HitStatus.NEW,
     )
-    # Uniqueness is left to the insert below, where a concurrent resend is caught; the agency,
-    # the user and the installation are rows already read, not re-checked one query each.
+    # Uniqueness is left to the insert below, where a resend (or a concurrent twin) is caught
+    # without a query ahead of every new hit; the agency, the user and the installation are rows
+    # already read, not re-checked one query each.
     hit.full_clean(exclude=RELATED_READ, validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():

@@ -53,6 +53,32 @@ def test_default_lifetime_expires_and_expired_tokens_are_refused(world):
         assert api(token).status_code == 401
 
 
+def test_an_api_call_reads_its_own_token_only_and_the_beat_task_purges_expired_ones(world):
+    """A request authenticates with one query for its token (knox would also read every other
+    token of the user on every call); expired tokens are refused, and deleted by the hourly
+    ``rsoits.purge_expired_tokens`` task."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rsoits.tasks import purge_expired_tokens
+
+    old = issue("va_staff", "--days", "1").strip()
+    for _ in range(3):
+        issue("va_staff")
+    token = issue("va_staff").strip()
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        with CaptureQueriesContext(connection) as ctx:
+            assert api(token).status_code == 200
+        assert sum('"knox_authtoken"' in q["sql"] for q in ctx.captured_queries) == 1, ctx.captured_queries
+        assert AuthToken.objects.filter(user=world.va_staff).count() == 5  # the expired one too, until purged
+        assert purge_expired_tokens() == 1
+        assert AuthToken.objects.filter(user=world.va_staff).count() == 4
+        assert api(old).status_code == 401
+        assert api(token).status_code == 200
+    assert settings.CELERY_BEAT_SCHEDULE["tokens-purge-expired"]["task"] == "rsoits.purge_expired_tokens"
+
+
 def test_token_for_user_without_membership_is_refused_and_unknown_user_errors(world):
     UserFactory(username="nobody")
     token = issue("nobody").strip()
