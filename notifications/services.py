@@ -69,11 +69,9 @@ def _transition(notification: Notification, action: str) -> None:
 def _event_for(
     *, event_type: str, registrant: Any, actor: Any, source: Any, context: dict, dedupe_key: str
 ) -> tuple[NotificationEvent, bool]:
-    """The event row, or the one already published under the same dedupe key."""
-    if dedupe_key:
-        existing = NotificationEvent.objects.filter(event_type=event_type, dedupe_key=dedupe_key).order_by().first()
-        if existing is not None:
-            return existing, False
+    """The event row, or the one already published under the same dedupe key (found when the
+    insert meets the (event type, dedupe key) constraint: a new event costs no look-up first;
+    the deadline sweeps leave out the keys they have published in one query beforehand)."""
     event = NotificationEvent(
         event_type=event_type,
         registrant=registrant,
@@ -85,7 +83,7 @@ def _event_for(
         event.source_type = ContentType.objects.get_for_model(source)
         event.source_id = str(source.pk)
     # Field checks only: the (event type, dedupe key) constraint is left to the insert below,
-    # where a concurrent twin is caught (checking it first would cost a savepoint and a query).
+    # where a repeat or a concurrent twin is caught.
     event.full_clean(exclude=["registrant", "actor", "source_type"], validate_unique=False, validate_constraints=False)
     if not dedupe_key:
         event.save()

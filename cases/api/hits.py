@@ -4,6 +4,8 @@ scope allows, NSOTC decides. Reads are access-logged; writes go through the serv
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import transaction
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -27,12 +29,33 @@ class HitCursorPagination(BoundedCursorPagination):
     ordering = ("-received_at", "-id")
 
 
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class HitViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Hits. ``POST`` submits one (a resend of the same source record answers 200 with the hit
-    already stored); ``decide`` and ``rematch`` are NSOTC's."""
+    already stored); ``decide`` and ``rematch`` are NSOTC's.
+
+    Each write is one call of an atomic service (``hit_ingest``, ``hit_decide``, ``hit_rematch``),
+    so the requests run outside ATOMIC_REQUESTS: the service's transaction is the request's, not
+    a savepoint inside it."""
 
     serializer_class = HitSerializer
     filterset_class = HitFilterSet
+
+    def get_exception_handler(self):
+        handler = super().get_exception_handler()
+
+        def outside_request_transaction(exc, context):
+            # No request transaction for DRF's handler to mark for rollback (a failed service
+            # call has rolled its own back): leave any enclosing block (a test's) as it was.
+            connection = transaction.get_connection()
+            before = connection.needs_rollback
+            try:
+                return handler(exc, context)
+            finally:
+                if connection.in_atomic_block:
+                    connection.set_rollback(before)
+
+        return outside_request_transaction
     pagination_class = HitCursorPagination
     ordering_fields: list[str] = []
 
