@@ -400,6 +400,8 @@ MATCH_PRIOR_BITS = env.float("MATCH_PRIOR_BITS", default=20.0)  # log2 odds agai
 MATCH_MAX_BLOCK = env.int("MATCH_MAX_BLOCK", default=200)  # candidates scored per subject
 MATCH_MAX_CANDIDATES = env.int("MATCH_MAX_CANDIDATES", default=10)  # candidates reported per subject
 MATCH_FREQUENCY_TTL = env.int("MATCH_FREQUENCY_TTL", default=0 if TESTING else 900)  # seconds
+# A web worker reads the name frequencies when it starts (rsoits/wsgi.py), not at its first hit.
+MATCH_WARM_UP_AT_START = env.bool("MATCH_WARM_UP_AT_START", default=not TESTING)
 MATCH_SCREEN_BATCH = env.int("MATCH_SCREEN_BATCH", default=1000)
 # Processes `manage.py screen` matches its batches in (its --workers option overrides this).
 MATCH_SCREEN_WORKERS = env.int("MATCH_SCREEN_WORKERS", default=1)

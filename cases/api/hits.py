@@ -56,6 +56,7 @@ class HitViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retrieve
                     connection.set_rollback(before)
 
         return outside_request_transaction
+
     pagination_class = HitCursorPagination
     ordering_fields: list[str] = []
 

@@ -12,6 +12,8 @@ automatically. See docs/matching.md.
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import jellyfish
 import numpy as np
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, JaroWinkler
@@ -40,6 +42,8 @@ from ..models import Identifier, MatchKey, Registrant, RegistrantBirthDate, Regi
 
 if TYPE_CHECKING:
     from . import MatchResult, Subject
+
+logger = logging.getLogger(__name__)
 
 # --- nicknames ------------------------------------------------------------------------------
 
@@ -110,15 +114,38 @@ class Frequencies:
 
 
 _frequencies: Frequencies | None = None
+_refreshing = threading.Lock()
 
 
 def name_frequencies() -> Frequencies:
     """How often each surname, first given name and pair of them occurs among the registry's
-    names: one grouped query, kept for ``MATCH_FREQUENCY_TTL`` seconds per process."""
-    global _frequencies
+    names: one grouped query, kept for ``MATCH_FREQUENCY_TTL`` seconds per process.
+
+    Only the first call of a process waits for the query (the web process makes it at start,
+    ``warm_up``). Once the frequencies are older than the TTL, the next call starts reading them
+    again in a background thread and goes on with the ones it has: at a million registrants the
+    grouped count takes seconds, which a request must not wait for every quarter of an hour."""
     ttl = settings.MATCH_FREQUENCY_TTL
-    if _frequencies is not None and ttl and time.monotonic() - _frequencies.loaded_at < ttl:
-        return _frequencies
+    current = _frequencies
+    if current is None or not ttl:
+        return _load_frequencies()
+    if time.monotonic() - current.loaded_at >= ttl and _refreshing.acquire(blocking=False):
+        threading.Thread(target=_refresh_frequencies, name="name-frequencies", daemon=True).start()
+    return current
+
+
+def _refresh_frequencies() -> None:
+    try:
+        _load_frequencies()
+    except Exception:  # the old frequencies stay in use; the next call past the TTL tries again
+        logger.exception("Reading the name frequencies failed")
+    finally:
+        connections.close_all()  # this thread's own connection
+        _refreshing.release()
+
+
+def _load_frequencies() -> Frequencies:
+    global _frequencies
     surnames: dict[str, int] = defaultdict(int)
     given: dict[str, int] = defaultdict(int)
     pairs: dict[tuple[str, str], int] = defaultdict(int)
@@ -133,6 +160,19 @@ def name_frequencies() -> Frequencies:
         total += n
     _frequencies = Frequencies(total, dict(surnames), dict(given), dict(pairs), time.monotonic())
     return _frequencies
+
+
+def warm_up() -> None:
+    """Read the name frequencies now (a web worker, before it serves its first request): without
+    a database to read them from yet, the first match reads them instead."""
+    from django.db import DatabaseError
+
+    try:
+        name_frequencies()
+    except DatabaseError:
+        logger.warning("Name frequencies not read at start: the database is not ready")
+    finally:
+        connections.close_all()  # no connection carried into a forked worker
 
 
 def forget_frequencies() -> None:

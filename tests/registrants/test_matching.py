@@ -393,3 +393,49 @@ def test_imported_registrants_are_indexed_and_found(db):
         Registrant.objects.get(external_id="NV-2"),
         explains="compound surname part PENA~PENA RUIZ",
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_name_frequencies_past_their_ttl_are_read_again_in_the_background(settings):
+    """The first call reads the frequencies; once they are older than MATCH_FREQUENCY_TTL a call
+    answers at once with the ones it has and a background thread reads them again."""
+    import threading
+
+    from registrants.matching import engine
+
+    settings.MATCH_FREQUENCY_TTL = 60
+    agency = AgencyFactory(code="TX", name="Texas DPS SOR", jurisdiction="TX", ori="TX0000000")
+    registrant_create(actor=None, registering_agency=agency, external_id="F-1", given_name="Ann", surname="Quill")
+    engine.forget_frequencies()
+    try:
+        first = engine.name_frequencies()
+        assert first.surnames.get("QUILL") == 1
+        assert engine.name_frequencies() is first  # within the TTL: kept
+        registrant_create(actor=None, registering_agency=agency, external_id="F-2", given_name="Bo", surname="Quill")
+        first.loaded_at -= 61  # past the TTL
+        assert engine.name_frequencies() is first  # answered at once with what it has ...
+        for thread in threading.enumerate():
+            if thread.name == "name-frequencies":
+                thread.join(timeout=30)
+        refreshed = engine.name_frequencies()
+        assert refreshed is not first and refreshed.surnames.get("QUILL") == 2  # ... and read again behind it
+    finally:
+        engine.forget_frequencies()
+
+
+def test_warm_up_reads_the_frequencies_and_survives_a_database_not_ready(registry, monkeypatch):
+    from django.db import DatabaseError
+
+    from registrants.matching import engine
+
+    engine.forget_frequencies()
+    engine.warm_up()
+    assert engine._frequencies is not None and engine._frequencies.total >= len(PEOPLE)
+
+    def not_ready():
+        raise DatabaseError("relation does not exist")
+
+    engine.forget_frequencies()
+    monkeypatch.setattr(engine, "_load_frequencies", not_ready)
+    engine.warm_up()  # logged, not raised
+    assert engine._frequencies is None
