@@ -254,7 +254,8 @@ def _apply_result(hit: Hit, result: MatchResult) -> None:
     registrant = None
     if decision == MatchDecision.MATCH:
         best = next((c for c in result.candidates if c.decision == MatchDecision.MATCH), result.candidates[0])
-        registrant = Registrant.objects.get(pk=best.registrant_id)
+        # With the agencies routing reads (the registering SORA, the installation).
+        registrant = Registrant.objects.select_related("registering_agency", "installation").get(pk=best.registrant_id)
     _transition(hit, ENGINE_DECISIONS[decision], actor=None, registrant=registrant)
 
 
