@@ -118,7 +118,7 @@ def publish_event(
     context = dict(context or {})
     dedupe_key = (dedupe_key or "")[:200]
     with transaction.atomic(), acting_as(actor):
-        event, _ = _event_for(
+        event, created = _event_for(
             event_type=event_type,
             registrant=registrant,
             actor=actor,
@@ -137,8 +137,10 @@ def publish_event(
                 event.save(update_fields=["unresolved"])
         now = timezone.now()
         deliveries = plan.deliveries
-        if dedupe_key:
+        if dedupe_key and not created:
             # A repeated call (a deadline check run twice) writes nothing a recipient already has.
+            # (An event just created has no notifications yet; the unique constraint on the
+            # dedupe key and recipient still guards the insert below.)
             already = set(
                 Notification.objects.filter(dedupe_key=dedupe_key).values_list("agency_id", "channel", "address")
             )
