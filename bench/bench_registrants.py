@@ -401,10 +401,16 @@ def main() -> None:
         Path(out_path).write_text(json.dumps(count_queries(json.loads(Path(ids_path).read_text()))))
         return
     server_env = production_env(args.redis_url)
+    # The pages measured here never match identities. A web worker otherwise reads the matching
+    # engine's name frequencies when it starts (seconds of one grouped count at a million
+    # registrants, see docs/matching.md): that start-up work would fall into the first timed
+    # endpoint. The hit benchmark (bench/hits_api.py) keeps it.
+    server_env.setdefault("MATCH_WARM_UP_AT_START", "0")
     print(
         "server settings: DEBUG=0 ALLOWED_HOSTS=127.0.0.1 REQUIRE_MFA=0 "
         f"REDIS_URL={server_env.get('REDIS_URL', '(unset: local-memory cache)')} "
-        f"CONN_MAX_AGE={server_env.get('CONN_MAX_AGE', '60 (default)')}; clients send X-Forwarded-Proto: https",
+        f"CONN_MAX_AGE={server_env.get('CONN_MAX_AGE', '60 (default)')} "
+        f"MATCH_WARM_UP_AT_START={server_env['MATCH_WARM_UP_AT_START']}; clients send X-Forwarded-Proto: https",
         flush=True,
     )
 
