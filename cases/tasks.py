@@ -144,7 +144,16 @@ def escalate_overdue_monitoring_checks(today: date | None = None) -> int:
     due date (DTM 15-003 att. 3, 3.d: the installation LEA monitors when the state cannot)."""
     today = today or timezone.localdate()
     told = 0
-    for monitoring in monitoring_checks_to_escalate(today).select_related("registrant", "installation"):
+    due = list(monitoring_checks_to_escalate(today).select_related("registrant", "installation"))
+
+    def key(monitoring) -> str:
+        return f"monitoring-overdue:{monitoring.pk}:{monitoring.next_check_due.isoformat()}"
+
+    # Published before: left out in one query (publishing again would write nothing).
+    published = published_dedupe_keys(event_type=EventType.MONITORING_CHECK_OVERDUE, keys=[key(m) for m in due])
+    for monitoring in due:
+        if key(monitoring) in published:
+            continue
         with transaction.atomic():
             sent = publish_event(
                 event_type=EventType.MONITORING_CHECK_OVERDUE,
@@ -152,7 +161,7 @@ def escalate_overdue_monitoring_checks(today: date | None = None) -> int:
                 actor=None,
                 source=monitoring,
                 context={"installation_id": monitoring.installation_id, "due": monitoring.next_check_due.isoformat()},
-                dedupe_key=f"monitoring-overdue:{monitoring.pk}:{monitoring.next_check_due.isoformat()}",
+                dedupe_key=key(monitoring),
             )
         told += len(sent)
     return told
@@ -174,7 +183,12 @@ def hits_review_overdue(now: datetime | None = None) -> QuerySet[Hit]:
 def check_hits_review_overdue_task(now: datetime | None = None) -> int:
     """DESIGN.md "Time rules": a hit waiting for human review too long is escalated (once)."""
     sent = 0
-    for hit in hits_review_overdue(now):
+    due = list(hits_review_overdue(now))
+    keys = [f"hit_review_overdue:{h.pk}" for h in due]
+    told = published_dedupe_keys(event_type=EventType.HIT_REVIEW_OVERDUE, keys=keys)
+    for hit in due:
+        if f"hit_review_overdue:{hit.pk}" in told:
+            continue  # escalated before (publishing again would write nothing)
         with transaction.atomic():
             sent += bool(
                 publish_event(
