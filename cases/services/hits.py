@@ -39,6 +39,7 @@ __all__ = [
     "hit_rematch",
     "hits_match",
     "submitting_agency_for",
+    "submitting_agency_id_for",
 ]
 
 # What a screening system may send (everything else on a hit is derived or decided here).
@@ -89,23 +90,28 @@ ENGINE_DECISIONS = {
 RELATED_READ = ["submitting_agency", "submitted_by", "installation", "registrant", "duplicate_of"]
 
 
-def submitting_agency_for(actor: Any, event_type: str | None = None) -> Agency:
+def submitting_agency_id_for(actor: Any, event_type: str | None = None) -> int:
     """The agency a user submits hits for: the one where they are a system client, else their
     NSOTC agency; USNCB logs the inbound foreign notices it receives (``foreign_inbound``) as
-    hits of its own. Anyone else may not submit hits."""
+    hits of its own. Anyone else may not submit hits. (From the user's memberships: no query.)"""
     principal = principal_for(actor)
     agencies = principal.agencies_with_role(Role.SYSTEM_CLIENT) or principal.agencies_with_role(*Role.nsotc_roles())
     if not agencies and event_type == HitEventType.FOREIGN_INBOUND:
         agencies = principal.agencies_with_role(Role.USNCB_OFFICER)
     if not agencies:
         raise PermissionDenied("Only a system client or an NSOTC analyst may submit hits.")
-    return Agency.objects.get(pk=min(agencies))
+    return min(agencies)
 
 
-def _resent(existing: Hit, agency: Agency, actor: Any) -> Hit:
+def submitting_agency_for(actor: Any, event_type: str | None = None) -> Agency:
+    """The agency row of ``submitting_agency_id_for``."""
+    return Agency.objects.get(pk=submitting_agency_id_for(actor, event_type))
+
+
+def _resent(existing: Hit, agency_id: int, actor: Any) -> Hit:
     """A resend of a source record returns the hit already stored; a source record another
     agency submitted is not shown to this one."""
-    if existing.submitting_agency_id != agency.pk and not (actor is not None and principal_for(actor).is_nsotc):
+    if existing.submitting_agency_id != agency_id and not (actor is not None and principal_for(actor).is_nsotc):
         raise ValidationError({"source_id": "This source record was already submitted by another agency."})
     return existing
 
@@ -119,12 +125,14 @@ def hit_record(*, actor: Any, agency: Agency | None = None, **fields: Any) -> tu
     if unknown:
         raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
     if agency is None:
-        agency = submitting_agency_for(actor, fields.get("event_type"))
-    elif actor is not None:
-        submitting_agency_for(actor, fields.get("event_type"))  # the permission check
+        agency_id = submitting_agency_id_for(actor, fields.get("event_type"))
+    else:
+        agency_id = agency.pk
+        if actor is not None:
+            submitting_agency_id_for(actor, fields.get("event_type"))  # the permission check
     hit = Hit(
         **fields,
-        submitting_agency=agency,
+        submitting_agency_id=agency_id,
         submitted_by=actor if actor is not None and actor.pk else None,
         status=HitStatus.NEW,
     )
@@ -139,7 +147,7 @@ def hit_record(*, actor: Any, agency: Agency | None = None, **fields: Any) -> tu
         existing = Hit.objects.filter(source=hit.source, source_id=hit.source_id).first()
         if existing is None:
             raise
-        return _resent(existing, agency, actor), False
+        return _resent(existing, agency_id, actor), False
     return hit, True
 
 
