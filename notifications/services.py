@@ -26,6 +26,7 @@ from rsoits.audit import acting_as, audited_service
 from rsoits.principal import principal_for
 
 from . import content
+from .badge import inbox_changed
 from .choices import Channel, EventType, NotificationStatus, Priority, RecipientRole
 from .models import Disclosure, Notification, NotificationEvent, RoutingRule
 from .routing import plan_routing
@@ -150,6 +151,7 @@ def publish_event(
             for delivery in deliveries
         ]
         written = _write_notifications(notifications, dedupe_key=dedupe_key)
+        inbox_changed(n.agency_id for n in written if n.channel == Channel.INBOX)
         # Inbox notifications are delivered with the event: their disclosures are recorded now.
         disclosures = [
             _disclosure_for(n, at=now) for n in written if n.status == S.DELIVERED and n.registrant_id is not None
@@ -427,6 +429,7 @@ def notification_acknowledge(*, actor: Any, notification: Notification) -> Notif
     notification.acknowledged_at = timezone.now()
     notification.acknowledged_by = actor
     notification.save()
+    inbox_changed([notification.agency_id])
     return notification
 
 

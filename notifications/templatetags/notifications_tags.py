@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..models import Notification
+from ..badge import inbox_unread_count
 
 register = template.Library()
 
@@ -13,4 +13,4 @@ def inbox_unread(context) -> int:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
-    return Notification.objects.inbox_of(user).filter(acknowledged_at__isnull=True).count()
+    return inbox_unread_count(user)

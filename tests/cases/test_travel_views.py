@@ -266,7 +266,7 @@ def test_registrant_page_reads_only_the_kinds_of_records_the_registrant_has(clie
     url = f"/registrants/{people.va.pk}/"
     client.force_login(world.va_staff)
     client.get(url)
-    quiet = ["notifications_notification", "rsoits_accesslog", "rsoits_user"]
+    quiet = ["rsoits_accesslog", "rsoits_user"]  # (the inbox badge's count comes from the cache)
     assert tables_read(url) == quiet
     notice = file_notice(world.va_staff, people.va)  # a notice, its case, and the disclosures of routing it
     client.get(url)
@@ -296,7 +296,9 @@ def test_list_page_query_count_is_constant(client, world, people, django_assert_
     client.get("/cases/travel-notices/")
     with django_assert_max_num_queries(30) as small:
         client.get("/cases/travel-notices/")
+    before = len(small.captured_queries)  # (read now: the next request clears the query log)
     for _ in range(15):
         file_notice(world.va_staff, make_registrant(world.va))
-    with django_assert_max_num_queries(len(small.captured_queries)):
+    client.get("/cases/travel-notices/")  # the inbox badge counts again once after new notifications
+    with django_assert_max_num_queries(before):
         client.get("/cases/travel-notices/")

@@ -101,9 +101,39 @@ def test_inbox_query_count_is_constant(client, world, rules, registrant, django_
     client.get("/notifications/")
     with django_assert_max_num_queries(25) as small:
         client.get("/notifications/")
+    before = len(small.captured_queries)  # (read now: the next request clears the query log)
     publish(registrant, 20)
-    with django_assert_max_num_queries(len(small.captured_queries)):
+    client.get("/notifications/")  # the inbox badge counts again once after new notifications
+    with django_assert_max_num_queries(before):
         client.get("/notifications/")
+
+
+def test_inbox_badge_is_counted_once_and_again_after_each_change(client, world, rules, registrant):
+    """The badge's count comes from the cache until the agency's inbox changes: a new
+    notification or an acknowledgement counts again; another agency's inbox does not."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def badge():
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get("/registrants/").content.decode()
+        counted = any("COUNT(*)" in q["sql"] and "notifications_notification" in q["sql"] for q in ctx.captured_queries)
+        found = body.split('data-testid="inbox-unread">', 1)
+        return (int(found[1].split("<", 1)[0]) if len(found) == 2 else 0), counted
+
+    publish(registrant, 2)
+    client.force_login(world.va_staff)
+    assert badge() == (2, True)
+    assert badge() == (2, False)  # from the cache
+    publish(make_registrant(world, external_id="R-MD", registering_agency=world.md), 1)
+    assert badge() == (2, False)  # Maryland's inbox changed, not Virginia's
+    publish(registrant, 1)
+    assert badge() == (3, True)
+    row = Notification.objects.filter(agency=world.va, channel=Channel.INBOX).first()
+    client.post(f"/notifications/{row.pk}/acknowledge/")
+    assert badge() == (2, True)
+    client.force_login(world.md_staff)
+    assert badge()[0] == 1
 
 
 def test_outbox_for_system_admin_only(client, world, rules, registrant, django_assert_max_num_queries):
