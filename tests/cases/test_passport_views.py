@@ -110,8 +110,10 @@ def test_list_query_count_is_constant(client, world, django_assert_max_num_queri
     client.get("/cases/passport-actions/")
     with django_assert_max_num_queries(30) as small:
         client.get("/cases/passport-actions/")
+    before = len(small.captured_queries)  # (read now: the next request clears the query log)
     for _ in range(5):
         request_for(world, make_registrant(world))
-    with django_assert_max_num_queries(len(small.captured_queries)):
+    client.get("/cases/passport-actions/")  # the inbox badge counts again once after new notifications
+    with django_assert_max_num_queries(before):
         client.get("/cases/passport-actions/")
     assert AccessLog.objects.filter(user=world.va_staff, action="list", count=6).exists()
