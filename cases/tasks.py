@@ -184,10 +184,13 @@ def check_hits_review_overdue_task(now: datetime | None = None) -> int:
     """DESIGN.md "Time rules": a hit waiting for human review too long is escalated (once)."""
     sent = 0
     due = list(hits_review_overdue(now))
-    keys = [f"hit_review_overdue:{h.pk}" for h in due]
-    told = published_dedupe_keys(event_type=EventType.HIT_REVIEW_OVERDUE, keys=keys)
+
+    def key(hit: Hit) -> str:
+        return f"hit_review_overdue:{hit.pk}"
+
+    told = published_dedupe_keys(event_type=EventType.HIT_REVIEW_OVERDUE, keys=[key(h) for h in due])
     for hit in due:
-        if f"hit_review_overdue:{hit.pk}" in told:
+        if key(hit) in told:
             continue  # escalated before (publishing again would write nothing)
         with transaction.atomic():
             sent += bool(
@@ -197,7 +200,7 @@ def check_hits_review_overdue_task(now: datetime | None = None) -> int:
                     actor=None,
                     source=hit,
                     context={"hit_id": hit.pk, "received_at": hit.received_at.isoformat()},
-                    dedupe_key=f"hit_review_overdue:{hit.pk}",
+                    dedupe_key=key(hit),
                 )
             )
     return sent

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from registrants.models import Registrant
 from rsoits.access import get_visible_or_404, log_access
+from rsoits.api.exceptions import outside_request_transaction
 from rsoits.api.pagination import BoundedCursorPagination
 from rsoits.choices import AccessAction
 
@@ -42,20 +43,7 @@ class HitViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retrieve
     filterset_class = HitFilterSet
 
     def get_exception_handler(self):
-        handler = super().get_exception_handler()
-
-        def outside_request_transaction(exc, context):
-            # No request transaction for DRF's handler to mark for rollback (a failed service
-            # call has rolled its own back): leave any enclosing block (a test's) as it was.
-            connection = transaction.get_connection()
-            before = connection.needs_rollback
-            try:
-                return handler(exc, context)
-            finally:
-                if connection.in_atomic_block:
-                    connection.set_rollback(before)
-
-        return outside_request_transaction
+        return outside_request_transaction(super().get_exception_handler())
 
     pagination_class = HitCursorPagination
     ordering_fields: list[str] = []

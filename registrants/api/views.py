@@ -9,6 +9,7 @@ from django.utils.decorators import method_decorator
 from rest_framework import exceptions, permissions, viewsets
 
 from rsoits.access import get_visible_or_404, log_access
+from rsoits.api.exceptions import outside_request_transaction
 from rsoits.api.pagination import BoundedCursorPagination
 from rsoits.choices import AccessAction
 
@@ -46,19 +47,7 @@ class RegistrantViewSet(viewsets.ModelViewSet):
         handler = super().get_exception_handler()
         if self.request.method not in permissions.SAFE_METHODS:
             return handler
-
-        def outside_request_transaction(exc, context):
-            # A read has no request transaction for DRF to mark for rollback; leave any
-            # enclosing block (a test's) as it was.
-            connection = transaction.get_connection()
-            before = connection.needs_rollback
-            try:
-                return handler(exc, context)
-            finally:
-                if connection.in_atomic_block:
-                    connection.set_rollback(before)
-
-        return outside_request_transaction
+        return outside_request_transaction(handler)  # a read has no request transaction
 
     def get_queryset(self):
         if self.action == "list":
