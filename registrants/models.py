@@ -196,11 +196,17 @@ class MatchKey(models.Model):
     dates of birth, rebuilt by the services whenever they change, and looked up by identity
     matching through the index on ``key``. Derived data, so it keeps no history of its own."""
 
-    registrant = models.ForeignKey(Registrant, on_delete=models.CASCADE, related_name="match_keys", db_index=False)
+    # The primary key is the pair itself: no surrogate id and its index to write for each of
+    # the ~5 keys per registrant. No database-level foreign key: the keys are written only with
+    # the record they derive from, deleted with it (``on_delete``), and a bulk import would
+    # otherwise have the server check every key row against the registrants' index.
+    pk = models.CompositePrimaryKey("registrant_id", "key")
+    registrant = models.ForeignKey(
+        Registrant, on_delete=models.CASCADE, related_name="match_keys", db_index=False, db_constraint=False
+    )
     key = models.CharField(max_length=80)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["registrant", "key"], name="matchkey_unique_per_registrant")]
         indexes = [models.Index(fields=["key", "registrant"], name="matchkey_lookup")]
 
     def __str__(self) -> str:

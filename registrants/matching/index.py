@@ -30,15 +30,13 @@ def refresh_match_keys(registrant_ids: Iterable[int]) -> None:
     wanted = wanted_match_keys(registrant_ids)
     if not wanted:
         return
-    stale: list[int] = []
+    stale: list[tuple[int, str]] = []
     have: dict[int, set[str]] = defaultdict(set)
-    for pk, rid, key in MatchKey.objects.filter(registrant_id__in=list(wanted)).values_list(
-        "pk", "registrant_id", "key"
-    ):
+    for rid, key in MatchKey.objects.filter(registrant_id__in=list(wanted)).values_list("registrant_id", "key"):
         if key in wanted[rid]:
             have[rid].add(key)
         else:
-            stale.append(pk)
+            stale.append((rid, key))
     if stale:
         MatchKey.objects.filter(pk__in=stale).delete()
     missing = [MatchKey(registrant_id=rid, key=key) for rid, keys in wanted.items() for key in keys - have[rid]]

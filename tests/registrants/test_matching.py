@@ -356,6 +356,18 @@ def test_keys_follow_changes_of_name_alias_and_dob(registry):
     )
 
 
+def test_keys_are_deleted_with_their_registrant(registry):
+    """The keys carry no database-level foreign key: deleting the record deletes them through
+    the model's ``on_delete``, and nobody else's keys go with them."""
+    person, other = registry["thanh"], registry["jose"]
+    others = stored_keys(other)
+    assert stored_keys(person) and others
+    person_id = person.pk
+    person.delete()
+    assert not MatchKey.objects.filter(registrant_id=person_id).exists()
+    assert stored_keys(other) == others
+
+
 def test_name_frequency_weighting(registry):
     """A common surname agreeing says less than a rare one (same given name and DOB evidence)."""
     common = match_subject(Subject(given_name="John", surname="Smith", date_of_birth=date(1960, 1, 1)))
