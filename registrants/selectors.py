@@ -7,8 +7,10 @@ from functools import cache, reduce
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, Expression, F, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, Expression, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
+
+from rsoits.models import Agency, Installation
 
 from .choices import NameKind
 from .models import Registrant, RegistrantName
@@ -88,7 +90,9 @@ def registrant_api_queryset(*, user: Any) -> QuerySet[Registrant]:
     """The list API's rows: nested lists inlined as JSON on PostgreSQL, prefetched elsewhere."""
     if connection.vendor != "postgresql":
         return registrant_detail_queryset(user=user)
-    return registrant_list(user=user).annotate(**_api_annotations())
+    # No join to the agency and installation: their codes come in the JSON document as well, so
+    # that no model instance is built for them on every row.
+    return Registrant.objects.visible_to(user).annotate(**_api_annotations())
 
 
 @cache
@@ -102,6 +106,8 @@ def _api_annotations() -> dict[str, RawSQL]:
         rows = model.objects.filter(registrant=OuterRef("pk"), **where).order_by(*model._meta.ordering, "pk")
         obj = JSONObject(**{f.replace("issuing_agency__code", "issuing_agency"): F(f) for f in fields})
         nested[name] = ArraySubquery(rows.values(json=obj))
+    for name, model in (("registering_agency", Agency), ("installation", Installation)):
+        nested[name] = Subquery(model.objects.filter(pk=OuterRef(f"{name}_id")).values("code"))
     return frozen({"nested_json": JSONObject(**nested)})
 
 

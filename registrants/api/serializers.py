@@ -3,6 +3,7 @@ warrants. Nested lists replace the stored ones on write (rows keep their ``id``)
 
 from __future__ import annotations
 
+import copy
 from operator import attrgetter
 
 from rest_framework import serializers
@@ -83,31 +84,63 @@ class RegistrantSerializer(serializers.ModelSerializer):
         return data
 
     NESTED = frozenset({"aliases", "alias_birth_dates", "identifiers", "addresses", "warrants"})
+    # Fields read from the JSON document when there is one (codes of related rows).
+    FROM_JSON = frozenset({"registering_agency", "installation"})
+    # Fields whose representation depends on the request (absolute URLs).
+    PER_REQUEST = frozenset({"url"})
 
-    def _json_plan(self) -> list:
-        """(name, getter, representation) of each readable field, worked out once for a page:
-        a model field is read with a plain attribute getter instead of DRF's generic lookup
-        (which tests every step of the source for a callable, for every field of every row)."""
-        plan = getattr(self, "_plan", None)
+    _shared_plan: list | None = None
+
+    @classmethod
+    def _plan_for_class(cls) -> list:
+        """(name, getter, representation) of each readable field, worked out once per process:
+        building a serializer's fields (model introspection, copies of the declared fields)
+        costs more than serializing a page of rows. A model field is read with a plain
+        attribute getter instead of DRF's generic lookup (which tests every step of the source
+        for a callable, for every field of every row). The representations kept here read
+        nothing of the request; ``PER_REQUEST`` fields are bound to each serializer."""
+        plan = cls.__dict__.get("_shared_plan")
         if plan is None:
             model_fields = {f.name for f in Registrant._meta.concrete_fields}
             plan = []
-            for name, field in self.fields.items():
-                if field.write_only or name in self.NESTED:
+            for name, field in cls().fields.items():
+                if field.write_only or name in cls.NESTED:
+                    continue
+                if name in cls.FROM_JSON:
+                    plan.append((name, None, None))
+                    continue
+                if name in cls.PER_REQUEST:
+                    plan.append((name, name, None))
                     continue
                 plain = len(field.source_attrs) == 1 and field.source_attrs[0] in model_fields
                 getter = attrgetter(field.source_attrs[0]) if plain else field.get_attribute
                 plan.append((name, getter, field.to_representation))
+            cls._shared_plan = plan
+        return plan
+
+    def _json_plan(self) -> list:
+        plan = getattr(self, "_plan", None)
+        if plan is None:
+            plan = []
+            for name, getter, represent in self._plan_for_class():
+                if isinstance(getter, str):  # bound to this serializer and its request
+                    field = copy.deepcopy(self._declared_fields[name])
+                    field.bind(name, self)
+                    getter, represent = field.get_attribute, field.to_representation
+                plan.append((name, getter, represent))
             self._plan = plan
         return plan
 
     def _from_json(self, instance):
         """The same shape, from the nested rows PostgreSQL inlined as JSON (one query a page)."""
         data = {}
+        nested = instance.nested_json
         for name, getter, represent in self._json_plan():
+            if getter is None:
+                data[name] = nested[name]
+                continue
             attribute = getter(instance)
             data[name] = None if attribute is None else represent(attribute)
-        nested = instance.nested_json
         data["aliases"] = nested["aliases"]
         data["alias_birth_dates"] = sorted(b["date"] for b in nested["birth_dates"] if not b["is_primary"])
         data["identifiers"] = nested["identifiers"]

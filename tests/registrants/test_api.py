@@ -129,11 +129,15 @@ def test_list_query_count_is_constant(world, django_assert_max_num_queries):
 
 def test_list_rows_have_the_detail_shape(world):
     """On PostgreSQL the list inlines nested rows as JSON; it must say exactly what the detail says."""
-    for r in seed(world, 3):
+    people = seed(world, 3)
+    for r in people:
         registrant_update(actor=None, registrant=r, alias_birth_dates=[date(1981, 2, 3)])
+    registrant_update(actor=None, registrant=people[0], installation=world.installation, dod_component="army")
     api = client_for(world.va_staff)
     listed = {row["id"]: row for row in api.get("/api/v1/registrants/").json()["results"]}
     assert len(listed) == 3
+    assert listed[people[0].pk]["installation"] == "FTBELVOIR"
+    assert {row["registering_agency"] for row in listed.values()} == {"VA"}
     for pk, row in listed.items():
         assert row == api.get(f"/api/v1/registrants/{pk}/").json()
 
