@@ -107,7 +107,7 @@ def _api_annotations() -> dict[str, RawSQL]:
         obj = JSONObject(**{f.replace("issuing_agency__code", "issuing_agency"): F(f) for f in fields})
         nested[name] = ArraySubquery(rows.values(json=obj))
     for name, model in (("registering_agency", Agency), ("installation", Installation)):
-        nested[name] = Subquery(model.objects.filter(pk=OuterRef(f"{name}_id")).values("code"))
+        nested[name] = Subquery(model.objects.filter(pk=OuterRef(f"{name}_id")).order_by().values("code"))
     return frozen({"nested_json": JSONObject(**nested)})
 
 
