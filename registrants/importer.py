@@ -561,6 +561,31 @@ class PendingMatchKeys:
             self.rows = []
 
 
+class RecordedIdentifiers:
+    """Whether the identifiers of new rows are looked up in the registry before their ``COPY``.
+    In a file without clashes none is recorded yet, and the unique index would find a clash
+    during the ``COPY`` anyway: looking every number up first costs the server those index
+    probes twice. So an import skips the look-up until a chunk's ``COPY`` fails; that chunk is
+    then written again with its identifiers looked up, and so is every later one (a file with
+    one clash likely has more)."""
+
+    def __init__(self, *, look_up: bool = True) -> None:
+        self.look_up = look_up
+
+    def taken(self, chunk: list[tuple[int, dict]]) -> set[tuple[str, str]]:
+        if not self.look_up:
+            return set()
+        # Unordered: the model's default ordering would make the server read every identifier
+        # and sort them, instead of looking each number up in the index.
+        return set(
+            Identifier.objects.filter(
+                _any_of(Identifier, "norm_value", [v for _, d in chunk for v in d["_norm_identifiers"].values()])
+            )
+            .order_by()
+            .values_list("kind", "norm_value")
+        )
+
+
 def _bulk_create_new(
     chunk: list[tuple[int, dict]],
     *,
@@ -568,33 +593,31 @@ def _bulk_create_new(
     actor: Any,
     result: ImportResult,
     pending_keys: PendingMatchKeys | None = None,
+    identifiers: RecordedIdentifiers | None = None,
 ) -> None:
     """The fast path for rows new to the registry: validate with the parsed values
     (``new_row_errors``), then write the records, names, birth dates, identifiers, addresses
     (each with its history rows) and blocking keys as plain tuples (``rsoits.bulk``: PostgreSQL
     COPY, or simple-history's bulk_create_with_history elsewhere). Rows that fail validation are
-    rejected one by one; if the batch insert itself fails, the chunk falls back to the careful
-    path. With ``pending_keys`` the blocking keys are handed to it once the chunk is written,
-    instead of being written with the chunk."""
+    rejected one by one; if the batch insert itself fails, the chunk is written again with its
+    identifiers looked up first (``RecordedIdentifiers``), and if it fails that way too, it
+    falls back to the careful path. With ``pending_keys`` the blocking keys are handed to it
+    once the chunk is written, instead of being written with the chunk."""
     if not chunk:
         return
-    # Unordered: the model's default ordering would make the server read every identifier and
-    # sort them, instead of looking each number up in the index.
-    taken = set(
-        Identifier.objects.filter(
-            _any_of(Identifier, "norm_value", [v for _, d in chunk for v in d["_norm_identifiers"].values()])
-        )
-        .order_by()
-        .values_list("kind", "norm_value")
-    )
+    identifiers = identifiers or RecordedIdentifiers()
+    taken = identifiers.taken(chunk)  # filled with the chunk's own numbers as rows are checked
     ready: list[tuple[int, dict]] = []
+    rejects: list[tuple[int, ValidationError]] = []
     for line, data in chunk:
         errors = new_row_errors(data, taken)
         if errors is not None:
-            _reject(result, line, errors)
+            rejects.append((line, errors))
             continue
         ready.append((line, data))
     if not ready:
+        for line, errors in rejects:
+            _reject(result, line, errors)
         return
     agency_id = agency.pk
     try:
@@ -636,8 +659,18 @@ def _bulk_create_new(
                 keys.sort(key=itemgetter(1))
                 bulk_insert_plain(MatchKey, keys, ("registrant_id", "key"))
     except Exception:
+        if not identifiers.look_up:
+            identifiers.look_up = True
+            _bulk_create_new(
+                chunk, agency=agency, actor=actor, result=result, pending_keys=pending_keys, identifiers=identifiers
+            )
+            return
+        for line, errors in rejects:
+            _reject(result, line, errors)
         _one_by_one(ready, agency=agency, actor=actor, result=result)
         return
+    for line, errors in rejects:
+        _reject(result, line, errors)
     if pending_keys is not None:
         pending_keys.add(keys)
     result.created += len(ready)
@@ -650,6 +683,7 @@ def _import_chunk(
     actor: Any,
     result: ImportResult,
     pending_keys: PendingMatchKeys | None = None,
+    identifiers: RecordedIdentifiers | None = None,
 ) -> None:
     known = known_records(agency, [data["external_id"] for _, data in chunk])
     seen: set[str] = set()
@@ -661,7 +695,7 @@ def _import_chunk(
         else:
             new.append((line, data))
             seen.add(data["external_id"])
-    _bulk_create_new(new, agency=agency, actor=actor, result=result, pending_keys=pending_keys)
+    _bulk_create_new(new, agency=agency, actor=actor, result=result, pending_keys=pending_keys, identifiers=identifiers)
     if again and pending_keys is not None:
         # The services may change a record created earlier in this import: its keys first.
         pending_keys.flush()
@@ -758,6 +792,7 @@ def import_registrants(
     result = ImportResult()
     first = True
     pending_keys = PendingMatchKeys()
+    identifiers = RecordedIdentifiers(look_up=False)
     with _collected_per_chunk(), transaction.atomic():
         for header, chunk, errors, rejected in _ahead(parsed_chunks(stream, filename)):
             if first and header:
@@ -767,7 +802,9 @@ def import_registrants(
             result.rejected += rejected
             result.errors.extend(errors)
             if chunk:
-                _import_chunk(chunk, agency=agency, actor=actor, result=result, pending_keys=pending_keys)
+                _import_chunk(
+                    chunk, agency=agency, actor=actor, result=result, pending_keys=pending_keys, identifiers=identifiers
+                )
             del chunk
             gc.collect(0)
         pending_keys.flush()

@@ -261,3 +261,45 @@ def test_keys_of_new_records_written_later_are_those_the_services_keep(world, mo
     va0 = Registrant.objects.get(external_id="VA-0")
     assert any("MRKN" in key for rid, key in stored if rid == va0.pk)
     assert not any("|L|" in key for rid, key in stored if rid == va0.pk)
+
+
+def test_identifier_recorded_for_another_registrant_rejects_only_its_row(world, monkeypatch):
+    """A clean file is written without looking its identifiers up first; the first clash with a
+    number recorded already makes the import look them up, for that chunk and every later one:
+    the row is rejected with its number and field, the good rows around it are kept."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from registrants import importer
+    from registrants.models import Identifier
+
+    monkeypatch.setattr(importer, "CHUNK", 3)
+    first = [
+        f"VA-{n},Ann,,Lee{n},1980-01-02,F,,US,{n} Main St,Richmond,VA,23219,US,,VA9{n:03d},,,,,1" for n in range(3)
+    ]
+    with CaptureQueriesContext(connection) as clean:
+        result = run(world, csv_bytes(*first), actor=world.va_staff)
+    assert (result.created, result.rejected) == (3, 0)
+    assert not [q for q in clean.captured_queries if 'FROM "registrants_identifier"' in q["sql"]]
+
+    second = [
+        "VA-10,Bob,,Ray,1970-05-06,M,,US,,,,,,,VA8010,,,,,1",
+        "VA-11,Cy,,Poe,1971-05-06,M,,US,,,,,,,VA9001,,,,,1",  # VA-1's state SID
+        "VA-12,Di,,Orr,1972-05-06,F,,US,,,,,,,VA8012,,,,,1",
+        "VA-13,Ed,,Nye,1973-05-06,M,,US,,,,,,,VA9002,,,,,1",  # VA-2's, in the next chunk
+        "VA-14,Flo,,Mat,1974-05-06,F,,US,,,,,,,VA8014,,,,,1",
+    ]
+    result = run(world, csv_bytes(*second), actor=world.va_staff)
+    assert (result.created, result.updated, result.rejected) == (3, 0, 2)
+    assert [(e.row, e.field) for e in result.errors] == [(3, "state_sid"), (5, "state_sid")]
+    assert "already recorded for another registrant" in result.errors[0].reason
+    assert set(
+        Registrant.objects.filter(external_id__in=["VA-10", "VA-12", "VA-14"]).values_list("external_id", flat=True)
+    ) == {
+        "VA-10",
+        "VA-12",
+        "VA-14",
+    }
+    assert not Registrant.objects.filter(external_id__in=["VA-11", "VA-13"]).exists()
+    assert Identifier.objects.get(norm_value="VA9001").registrant.external_id == "VA-1"
+    assert Registrant.history.filter(external_id__in=["VA-11", "VA-13"]).count() == 0
