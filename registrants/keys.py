@@ -72,13 +72,14 @@ def normalise_identifier(value: str | None) -> str:
 # the work per reported identity depends on how many people share a key, not on the size of
 # the registry. Every name (primary, alias, nickname) is combined with every date of birth:
 #
-#   D<yyyymmdd>          the date of birth alone (~40 people per date at 1,000,000 registrants)
 #   Y|<sur>|<giv>|<yyyy> surname and given-name sounds with the year: the month or day may be wrong
 #   M|<sur>|<giv>|<mmdd> the same with month and day: the year may be wrong (one digit, or ±1)
 #   N|<sur>|<giv>        the name alone, for reports without a date of birth
 #
 # ``sur`` is the metaphone of the whole surname and of each part of a compound or hyphenated
 # one ('GARCIA LOPEZ' gives GRSLPS, KRS and LPS); ``giv`` the metaphone of the first given name.
+# The date of birth alone (``date_key``, ~40 people per date at 1,000,000 registrants) is looked
+# up in the index of ``RegistrantBirthDate.date`` itself: a key row per date would repeat it.
 
 NAME_PARTICLES = frozenset(
     {"AL", "EL", "DE", "DEL", "DELA", "LA", "LE", "DA", "DI", "DO", "DOS", "DAS", "VAN", "VON", "DER", "DEN", "BIN",
@@ -128,13 +129,14 @@ def name_date_keys(sur: str, giv: str, dob) -> list[str]:
 
 
 def date_key(dob) -> str:
+    """The lookup of a date of birth alone (in ``RegistrantBirthDate``, not stored as a key)."""
     return f"D{dob.year:04d}{dob.month:02d}{dob.day:02d}"
 
 
 def registrant_match_keys(names, dates) -> set[str]:
-    """Every blocking key of one registrant, from its names (``(norm_given, norm_surname)``
-    pairs) and its dates of birth."""
-    result = {date_key(d) for d in dates}
+    """Every stored blocking key of one registrant, from its names (``(norm_given,
+    norm_surname)`` pairs) and its dates of birth."""
+    result: set[str] = set()
     dates = list(dates) or [None]
     for norm_given, norm_surname in names:
         giv, surs = _name_codes(norm_given, norm_surname)

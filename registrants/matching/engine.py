@@ -292,7 +292,10 @@ def _select(table: str, columns: Sequence[str], column: str, values: Sequence[An
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One text parameter split by the server: quoting a long array client-side costs more.
-            if isinstance(values[0], str):
+            if isinstance(values[0], date):
+                condition = f"{column} = ANY(string_to_array(%s, chr(10))::date[])"
+                param = "\n".join(v.isoformat() for v in values)
+            elif isinstance(values[0], str):
                 condition, param = f"{column} = ANY(string_to_array(%s, chr(10)))", "\n".join(values)
             else:
                 condition, param = f"{column} = ANY(string_to_array(%s, ',')::bigint[])", ",".join(map(str, values))
@@ -316,12 +319,17 @@ class Block:
 
 
 def block(prepared: Sequence[Prepared], exclude: Sequence[Collection[int]]) -> list[Block]:
-    """Candidates per subject from the indexed keys and identifiers: two queries for the batch."""
+    """Candidates per subject from the indexed keys, dates of birth and identifiers: three
+    queries for the batch."""
     per_subject = [lookup_keys(p) for p in prepared]
-    all_keys = sorted({k for keys in per_subject for k in keys})
+    all_keys = sorted({k for keys in per_subject for k in keys if not k.startswith("D")})
     found: dict[str, list[int]] = defaultdict(list)
     for key, rid in _select(MatchKey._meta.db_table, ("key", "registrant_id"), "key", all_keys):
         found[key].append(rid)
+    # Dates of birth alone, through the index on the dates themselves (``keys.date_key``).
+    dates = sorted({d for p in prepared for d in (p.dob, p.swapped_dob) if d})
+    for rid, dob in _select(RegistrantBirthDate._meta.db_table, ("registrant_id", "date"), "date", dates):
+        found[date_key(_as_date(dob))].append(rid)
     numbers = sorted({number for p in prepared for _, number, _ in p.documents})
     by_number: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     for rid, kind, number, country in _select(
