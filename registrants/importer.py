@@ -1,10 +1,12 @@
 """Bulk import of registrants from CSV or XLSX, for ``manage.py import_registrants`` and the
 upload screen.
 
-Rows are read as a stream (bounded memory). Each row is parsed, validated and written in its
-own savepoint: a bad row is rejected with its row number, field and reason while the good
-rows are kept. Re-importing the same file changes nothing; a changed row updates the record
-through the same service as the screens, so history names the importing user.
+Rows are read as a stream (bounded memory) and written a chunk at a time: new records in one
+batch per chunk (``COPY`` on PostgreSQL, by a background writer while the next chunk is
+prepared), known ones through the services, each row in its own savepoint. A bad row is
+rejected with its row number, field and reason while the good rows are kept. Re-importing the
+same file changes nothing; a changed row updates the record through the same service as the
+screens, so history names the importing user.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
@@ -27,7 +30,17 @@ from django.db import connections, router, transaction
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
-from rsoits.bulk import bulk_insert_plain, copy_with_history
+from rsoits.bulk import (
+    CopyIn,
+    ImmediateWriter,
+    Written,
+    bulk_insert_plain,
+    copy_with_history,
+    history_copies,
+    plain_copy,
+    reserve_ids,
+    writer_for,
+)
 from rsoits.models import Agency
 
 from .choices import AddressKind, IdentifierKind, NameKind, RegistrationStatus, Sex
@@ -515,25 +528,6 @@ _NEW_IDENTIFIER_COLUMNS = ("registrant_id", "kind", "value", "norm_value", "issu
 _NEW_ADDRESS_COLUMNS = ("registrant_id", "kind", "current", "street", "city", "state", "postal_code", "country")
 
 
-@contextmanager
-def _constraints_checked_per_statement() -> Iterator[None]:
-    """On PostgreSQL, check the (deferred) foreign keys of the rows copied at the end of each
-    ``COPY`` rather than all at the final commit: the server then does that work while the
-    next chunk is being parsed, and a violation falls back to the careful path at once."""
-    db = connections[router.db_for_write(Registrant)]
-    if db.vendor != "postgresql":
-        yield
-        return
-    with db.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    try:
-        yield
-    finally:
-        if not db.needs_rollback:
-            with db.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
 class PendingMatchKeys:
     """The blocking keys of the records created by the fast path, written together in one
     ``COPY`` sorted by key when ``LIMIT`` of them have gathered, before a known record is changed,
@@ -542,23 +536,39 @@ class PendingMatchKeys:
     writes each page once instead of once per chunk (about a third less time writing the keys
     of 20,000 records into a million registrants' index). Only keys of records this import
     created wait here, and nothing but the services changing such a record again reads them
-    (``flush`` comes first)."""
+    (``flush`` comes first). The keys are written by the import's writer, after what it was
+    given before."""
 
-    LIMIT = 200_000  # about 40,000 records' keys, some 30 MB: memory stays bounded
+    LIMIT = 500_000  # about 120,000 records' keys, some 75 MB: memory stays bounded
 
-    def __init__(self) -> None:
+    def __init__(self, writer: ImmediateWriter) -> None:
         self.rows: list[tuple[int, str]] = []
+        self.writer = writer
 
     def add(self, rows: list[tuple[int, str]]) -> None:
         self.rows.extend(rows)
-        if len(self.rows) >= self.LIMIT:
-            self.flush()
+
+    @property
+    def full(self) -> bool:
+        return len(self.rows) >= self.LIMIT
 
     def flush(self) -> None:
         if self.rows:
-            self.rows.sort(key=itemgetter(1))
-            bulk_insert_plain(MatchKey, self.rows, ("registrant_id", "key"))
-            self.rows = []
+            rows, self.rows = self.rows, []
+            rows.sort(key=itemgetter(1))
+            if self.writer.background:
+                copy = plain_copy(MatchKey, rows, _KEY_COLUMNS)  # formatted here, sent by the writer
+                self.writer.submit(copy.write, tag=_KEYS)
+            else:
+                self.writer.submit(partial(_write_keys, rows), tag=_KEYS)
+
+
+_KEYS = "match keys"
+_KEY_COLUMNS = ("registrant_id", "key")
+
+
+def _write_keys(rows: list[tuple[int, str]], cursor: Any) -> None:
+    bulk_insert_plain(MatchKey, rows, _KEY_COLUMNS, cursor=cursor)
 
 
 class RecordedIdentifiers:
@@ -573,7 +583,7 @@ class RecordedIdentifiers:
         self.look_up = look_up
 
     def taken(self, chunk: list[tuple[int, dict]]) -> set[tuple[str, str]]:
-        if not self.look_up:
+        if not self.look_up or not chunk:
             return set()
         # Unordered: the model's default ordering would make the server read every identifier
         # and sort them, instead of looking each number up in the index.
@@ -586,120 +596,247 @@ class RecordedIdentifiers:
         )
 
 
-def _bulk_create_new(
+@dataclass
+class Plan:
+    """What the database says about a chunk before it is prepared: the known records among its
+    rows, which rows are new (the fast path) and which go the careful way, the identifiers
+    already taken and, on PostgreSQL, the keys reserved for the new records."""
+
+    known: dict[str, Known]
+    new: list[tuple[int, dict]]
+    again: list[tuple[int, dict]]
+    taken: set[tuple[str, str]]
+    ids: Keys | None
+
+
+def plan_chunk(
     chunk: list[tuple[int, dict]],
     *,
     agency: Agency,
-    actor: Any,
-    result: ImportResult,
-    pending_keys: PendingMatchKeys | None = None,
-    identifiers: RecordedIdentifiers | None = None,
-) -> None:
-    """The fast path for rows new to the registry: validate with the parsed values
-    (``new_row_errors``), then write the records, names, birth dates, identifiers, addresses
-    (each with its history rows) and blocking keys as plain tuples (``rsoits.bulk``: PostgreSQL
-    COPY, or simple-history's bulk_create_with_history elsewhere). Rows that fail validation are
-    rejected one by one; if the batch insert itself fails, the chunk is written again with its
-    identifiers looked up first (``RecordedIdentifiers``), and if it fails that way too, it
-    falls back to the careful path. With ``pending_keys`` the blocking keys are handed to it
-    once the chunk is written, instead of being written with the chunk."""
-    if not chunk:
-        return
-    identifiers = identifiers or RecordedIdentifiers()
-    taken = identifiers.taken(chunk)  # filled with the chunk's own numbers as rows are checked
-    ready: list[tuple[int, dict]] = []
-    rejects: list[tuple[int, ValidationError]] = []
-    for line, data in chunk:
-        errors = new_row_errors(data, taken)
-        if errors is not None:
-            rejects.append((line, errors))
-            continue
-        ready.append((line, data))
-    if not ready:
-        for line, errors in rejects:
-            _reject(result, line, errors)
-        return
-    agency_id = agency.pk
-    try:
-        with _constraints_checked_per_statement(), transaction.atomic():
-            ids = copy_with_history(
-                Registrant,
-                _REGISTRANT_COLUMNS,
-                [(agency_id, *[data[c] for c in _RECORD_COLUMNS]) for _, data in ready],
-                actor=actor,
-            )
-            names, dobs, idents, addresses, keys = [], [], [], [], []
-            for (_, data), rid in zip(ready, ids, strict=True):
-                names.extend((rid, *name) for name in data["_names"])
-                d = data["date_of_birth"]
-                if d:
-                    dobs.append((rid, d, True, d.year, d.month, d.day))
-                norms = data["_norm_identifiers"]
-                idents.extend(
-                    (rid, kind, value, norms[kind], country) for kind, value, country in _identifier_rows(data)
-                )
-                address = data["_address"]
-                if address:
-                    addresses.append(
-                        (rid, AddressKind.RESIDENCE, True, address["street"], address["city"], address["state"],
-                         address["postal_code"], address["country"])
-                    )  # fmt: skip
-                keys.extend((rid, key) for key in data["_match_keys"])
-            # Rows in the order of their most selective index (surname, identifier number, key):
-            # consecutive inserts then land on the same index pages of a large table.
-            names.sort(key=itemgetter(7))
-            idents.sort(key=itemgetter(3))
-            copy_with_history(RegistrantName, _NAME_COLUMNS, names, actor=actor)
-            copy_with_history(RegistrantBirthDate, _BIRTH_DATE_COLUMNS, dobs, actor=actor)
-            copy_with_history(Identifier, _NEW_IDENTIFIER_COLUMNS, idents, actor=actor)
-            copy_with_history(Address, _NEW_ADDRESS_COLUMNS, addresses, actor=actor)
-            # The blocking keys of new records, from the names and dates just written (the
-            # services' refresh_match_keys would read them back instead).
-            if pending_keys is None:
-                keys.sort(key=itemgetter(1))
-                bulk_insert_plain(MatchKey, keys, ("registrant_id", "key"))
-    except Exception:
-        if not identifiers.look_up:
-            identifiers.look_up = True
-            _bulk_create_new(
-                chunk, agency=agency, actor=actor, result=result, pending_keys=pending_keys, identifiers=identifiers
-            )
-            return
-        for line, errors in rejects:
-            _reject(result, line, errors)
-        _one_by_one(ready, agency=agency, actor=actor, result=result)
-        return
-    for line, errors in rejects:
-        _reject(result, line, errors)
-    if pending_keys is not None:
-        pending_keys.add(keys)
-    result.created += len(ready)
-
-
-def _import_chunk(
-    chunk: list[tuple[int, dict]],
-    *,
-    agency: Agency,
-    actor: Any,
-    result: ImportResult,
-    pending_keys: PendingMatchKeys | None = None,
-    identifiers: RecordedIdentifiers | None = None,
-) -> None:
-    known = known_records(agency, [data["external_id"] for _, data in chunk])
+    identifiers: RecordedIdentifiers,
+    recent: set[str] | frozenset = frozenset(),
+) -> Plan:
+    """``recent``: external ids of the previous chunk, whose writes may not be visible yet; their
+    rows go the careful way, after those writes (as does a second row for the same person in one
+    chunk, after the first)."""
+    known = known_records(agency, [data["external_id"] for _, data in chunk]) if chunk else {}
     seen: set[str] = set()
     new, again = [], []
     for line, data in chunk:
-        # A second row for the same person in one file goes the careful way, after the first.
-        if data["external_id"] in known or data["external_id"] in seen:
+        external_id = data["external_id"]
+        if external_id in known or external_id in seen or external_id in recent:
             again.append((line, data))
         else:
             new.append((line, data))
-            seen.add(data["external_id"])
-    _bulk_create_new(new, agency=agency, actor=actor, result=result, pending_keys=pending_keys, identifiers=identifiers)
-    if again and pending_keys is not None:
-        # The services may change a record created earlier in this import: its keys first.
-        pending_keys.flush()
-    _one_by_one(again, agency=agency, actor=actor, result=result, known=known)
+            seen.add(external_id)
+    for external_id in recent:
+        known.pop(external_id, None)  # read before the previous chunk was written: stale
+    return Plan(known, new, again, identifiers.taken(new), _reserve(new))
+
+
+def _reserve(new: list[tuple[int, dict]]) -> Keys | None:
+    """PostgreSQL: keys for the new records and for as many names, birth dates, identifiers and
+    addresses as the rows could have (a rejected row leaves its keys unused)."""
+    if not new or connections[router.db_for_write(Registrant)].vendor != "postgresql":
+        return None
+    return Keys(
+        *reserve_ids(
+            [
+                (Registrant, len(new)),
+                (RegistrantName, sum(len(data["_names"]) for _, data in new)),
+                (RegistrantBirthDate, sum(1 for _, data in new if data["date_of_birth"])),
+                (Identifier, sum(len(data["_identifiers"]) for _, data in new)),
+                (Address, sum(1 for _, data in new if data["_address"])),
+            ]
+        )
+    )
+
+
+@dataclass
+class Keys:
+    """Primary keys reserved for a chunk's new rows, per table."""
+
+    registrants: list[int]
+    names: list[int]
+    dobs: list[int]
+    identifiers: list[int]
+    addresses: list[int]
+
+
+@dataclass
+class NewRows:
+    """A chunk's new rows, validated: those ready to write and those rejected (``again``: a
+    second attempt, after the batch write failed once)."""
+
+    rows: list[tuple[int, dict]]
+    ready: list[tuple[int, dict]] = field(default_factory=list)
+    rejects: list[tuple[int, ValidationError]] = field(default_factory=list)
+    again: bool = False
+
+
+def _child_rows(ready: list[tuple[int, dict]], ids: list[int]) -> tuple[list, list, list, list, list]:
+    """The names, birth dates, identifiers, addresses and blocking keys of new records, as the
+    tuples ``_write_new`` copies."""
+    names, dobs, idents, addresses, keys = [], [], [], [], []
+    for (_, data), rid in zip(ready, ids, strict=True):
+        names.extend((rid, *name) for name in data["_names"])
+        d = data["date_of_birth"]
+        if d:
+            dobs.append((rid, d, True, d.year, d.month, d.day))
+        norms = data["_norm_identifiers"]
+        idents.extend((rid, kind, value, norms[kind], country) for kind, value, country in _identifier_rows(data))
+        address = data["_address"]
+        if address:
+            addresses.append(
+                (rid, AddressKind.RESIDENCE, True, address["street"], address["city"], address["state"],
+                 address["postal_code"], address["country"])
+            )  # fmt: skip
+    # Rows in the order of their most selective index (surname, identifier number): consecutive
+    # inserts then land on the same index pages of a large table.
+    names.sort(key=itemgetter(7))
+    idents.sort(key=itemgetter(3))
+    for (_, data), rid in zip(ready, ids, strict=True):
+        keys.extend((rid, key) for key in data["_match_keys"])
+    return names, dobs, idents, addresses, keys
+
+
+def _write_new(records: list[tuple], ready: list, actor: Any, cursor: Any) -> list[tuple[int, str]]:
+    """Write new records, then their nested rows, each with its history rows, the keys assigned
+    by the inserts (databases other than PostgreSQL); the blocking keys are returned, not
+    written."""
+    ids = copy_with_history(Registrant, _REGISTRANT_COLUMNS, records, actor=actor, cursor=cursor)
+    names, dobs, idents, addresses, keys = _child_rows(ready, ids)
+    copy_with_history(RegistrantName, _NAME_COLUMNS, names, actor=actor, cursor=cursor)
+    copy_with_history(RegistrantBirthDate, _BIRTH_DATE_COLUMNS, dobs, actor=actor, cursor=cursor)
+    copy_with_history(Identifier, _NEW_IDENTIFIER_COLUMNS, idents, actor=actor, cursor=cursor)
+    copy_with_history(Address, _NEW_ADDRESS_COLUMNS, addresses, actor=actor, cursor=cursor)
+    return keys
+
+
+def _prepare_new(
+    new: list[tuple[int, dict]], taken: set[tuple[str, str]], ids: Keys | None, *, agency: Agency, actor: Any
+) -> tuple[NewRows, Any]:
+    """The fast path for rows new to the registry, up to the writer: validate with the parsed
+    values (``new_row_errors``), then the job that writes the records, names, birth dates,
+    identifiers and addresses, each with its history rows (``rsoits.bulk``). On PostgreSQL, with
+    the keys reserved (``ids``), every row is built and formatted for ``COPY`` here, while the
+    writer may still be sending the previous chunk, and the job only sends them; elsewhere the
+    job inserts through simple-history's bulk_create_with_history. The job returns the blocking
+    keys, and its outcome comes back from ``writer.settle()`` tagged with the ``NewRows``."""
+    batch = NewRows(new)
+    for line, data in new:
+        errors = new_row_errors(data, taken)
+        if errors is not None:
+            batch.rejects.append((line, errors))
+        else:
+            batch.ready.append((line, data))
+    ready = batch.ready
+    if not ready:
+        return batch, _nothing
+    agency_id = agency.pk
+    records = [(agency_id, *[data[c] for c in _RECORD_COLUMNS]) for _, data in ready]
+    if ids is None:
+        return batch, partial(_write_new, records, ready, actor)
+    registrant_ids = ids.registrants[: len(ready)]
+    names, dobs, idents, addresses, keys = _child_rows(ready, registrant_ids)
+    copies = [
+        *history_copies(Registrant, _REGISTRANT_COLUMNS, records, actor=actor, ids=registrant_ids),
+        *history_copies(RegistrantName, _NAME_COLUMNS, names, actor=actor, ids=ids.names[: len(names)]),
+        *history_copies(RegistrantBirthDate, _BIRTH_DATE_COLUMNS, dobs, actor=actor, ids=ids.dobs[: len(dobs)]),
+        *history_copies(Identifier, _NEW_IDENTIFIER_COLUMNS, idents, actor=actor, ids=ids.identifiers[: len(idents)]),
+        *history_copies(Address, _NEW_ADDRESS_COLUMNS, addresses, actor=actor, ids=ids.addresses[: len(addresses)]),
+    ]
+    return batch, partial(_send, copies, keys)
+
+
+def _send(copies: list[CopyIn], keys: list[tuple[int, str]], cursor: Any) -> list[tuple[int, str]]:
+    """Send formatted ``COPY`` data, on the writer's cursor or (``None``) on Django's."""
+    if cursor is None:
+        connection = connections[router.db_for_write(Registrant)]
+        with connection.cursor() as django_cursor, connection.wrap_database_errors:
+            return _send(copies, keys, django_cursor.cursor)
+    for copy in copies:
+        copy.write(cursor)
+    return keys
+
+
+def _nothing(cursor: Any) -> list:
+    return []
+
+
+class _Chunks:
+    """Writes an import's chunks and takes in the writer's outcomes: counts, rejected rows,
+    blocking keys, and the fallbacks when a chunk's batch write fails."""
+
+    def __init__(self, *, agency: Agency, actor: Any, result: ImportResult, writer: ImmediateWriter) -> None:
+        self.agency, self.actor, self.result, self.writer = agency, actor, result, writer
+        self.pending_keys = PendingMatchKeys(writer)
+        self.identifiers = RecordedIdentifiers(look_up=False)
+
+    def plan(self, chunk: list[tuple[int, dict]], recent: set[str] | frozenset = frozenset()) -> Plan:
+        """Only with the writer idle (``settle`` first)."""
+        return plan_chunk(chunk, agency=self.agency, identifiers=self.identifiers, recent=recent)
+
+    def prepare(self, plan: Plan) -> tuple[NewRows, Any] | None:
+        if not plan.new:
+            return None
+        return _prepare_new(plan.new, plan.taken, plan.ids, agency=self.agency, actor=self.actor)
+
+    def submit(self, prepared: tuple[NewRows, Any] | None) -> None:
+        if prepared is not None:
+            batch, job = prepared
+            self.writer.submit(job, tag=batch)
+        if self.pending_keys.full:
+            self.pending_keys.flush()  # after the chunk, on the writer
+
+    def settle(self) -> None:
+        """Wait for the writer; count what it wrote, and redo what failed (on this thread)."""
+        for written in self.writer.settle():
+            if written.tag == _KEYS:
+                if written.error is not None:
+                    raise written.error
+                continue
+            self._take(written.tag, written)
+
+    def _take(self, batch: NewRows, written: Written) -> None:
+        if written.error is None:
+            for line, errors in batch.rejects:
+                _reject(self.result, line, errors)
+            self.result.created += len(batch.ready)
+            self.pending_keys.add(written.value)
+            return
+        if not batch.again:
+            # A number recorded already (or claimed twice in the file): from now on identifiers
+            # are looked up first; this chunk again, looked up with everything before it written
+            # (its plan may not have seen the previous chunk's numbers).
+            self.identifiers.look_up = True
+            self._redo(batch.rows)
+            return
+        for line, errors in batch.rejects:
+            _reject(self.result, line, errors)
+        _one_by_one(batch.ready, agency=self.agency, actor=self.actor, result=self.result)
+
+    def _redo(self, rows: list[tuple[int, dict]]) -> None:
+        taken = self.identifiers.taken(rows)
+        batch, job = _prepare_new(rows, taken, _reserve(rows), agency=self.agency, actor=self.actor)
+        batch.again = True
+        self._take(batch, ImmediateWriter().run(job, batch))
+
+    def careful(self, plan: Plan) -> None:
+        """The rows of known records and repeated rows, through the services, after every
+        earlier write (the services may change a record created earlier in this import: its
+        keys are written first)."""
+        if not plan.again:
+            return
+        self.settle()  # the chunk: its keys join the pending ones
+        self.pending_keys.flush()
+        self.settle()  # the keys
+        _one_by_one(plan.again, agency=self.agency, actor=self.actor, result=self.result, known=plan.known)
+
+    def finish(self) -> None:
+        self.settle()
+        self.pending_keys.flush()
+        self.settle()
 
 
 def parsed_chunks(
@@ -788,26 +925,44 @@ def import_registrants(
     stream: IO[bytes], filename: str, *, agency: Agency, actor: Any = None, dry_run: bool = False
 ) -> ImportResult:
     """Import a file in chunks of CHUNK rows (bounded memory). With ``dry_run`` everything is
-    validated and counted, then rolled back (the upload screen's preview)."""
+    validated and counted, then rolled back (the upload screen's preview).
+
+    Three things overlap on PostgreSQL: a thread reads and parses chunk N+1 (``_ahead``), this
+    thread validates chunk N and builds its rows, and the ``BackgroundWriter`` copies chunk N-1
+    into the database. Then, with the writer idle, this thread asks the database about chunk
+    N+1 (``plan_chunk``: its known records, the identifiers taken, keys for its new records) and
+    hands chunk N to the writer. Chunk N's rows are not visible to that plan: a repeat of one of
+    them in chunk N+1 goes the careful way, after chunk N is written."""
     result = ImportResult()
-    first = True
-    pending_keys = PendingMatchKeys()
-    identifiers = RecordedIdentifiers(look_up=False)
     with _collected_per_chunk(), transaction.atomic():
-        for header, chunk, errors, rejected in _ahead(parsed_chunks(stream, filename)):
-            if first and header:
-                result.unknown_columns = [h for h in header if h and h not in COLUMNS]
-                result.missing_columns = [c for c in REQUIRED if c not in header]
-                first = False
-            result.rejected += rejected
-            result.errors.extend(errors)
-            if chunk:
-                _import_chunk(
-                    chunk, agency=agency, actor=actor, result=result, pending_keys=pending_keys, identifiers=identifiers
-                )
-            del chunk
-            gc.collect(0)
-        pending_keys.flush()
+        writer = writer_for(Registrant)
+        chunks = _Chunks(agency=agency, actor=actor, result=result, writer=writer)
+        try:
+            items = _ahead(parsed_chunks(stream, filename))
+            item = next(items, None)
+            plan = chunks.plan(item[1]) if item is not None else None
+            first = True
+            while item is not None and plan is not None:
+                header, chunk, errors, rejected = item
+                if first and header:
+                    result.unknown_columns = [h for h in header if h and h not in COLUMNS]
+                    result.missing_columns = [c for c in REQUIRED if c not in header]
+                    first = False
+                result.rejected += rejected
+                result.errors.extend(errors)
+                following = next(items, None)
+                prepared = chunks.prepare(plan)  # while the writer writes the previous chunk
+                chunks.settle()
+                recent = {data["external_id"] for _, data in chunk}
+                following_plan = chunks.plan(following[1], recent) if following is not None else None
+                chunks.submit(prepared)
+                chunks.careful(plan)
+                del chunk, prepared
+                gc.collect(0)
+                item, plan = following, following_plan
+            chunks.finish()
+        finally:
+            writer.close()
         if dry_run:
             transaction.set_rollback(True)
     result.errors.sort(key=lambda e: e.row)

@@ -303,3 +303,45 @@ def test_identifier_recorded_for_another_registrant_rejects_only_its_row(world, 
     assert not Registrant.objects.filter(external_id__in=["VA-11", "VA-13"]).exists()
     assert Identifier.objects.get(norm_value="VA9001").registrant.external_id == "VA-1"
     assert Registrant.history.filter(external_id__in=["VA-11", "VA-13"]).count() == 0
+
+
+def test_a_row_repeated_in_the_next_chunk_updates_the_record_just_created(world, monkeypatch):
+    """The next chunk is planned while this one may still be being written: a second row for a
+    person of this chunk is applied after it, as an update with its own history row."""
+    from registrants import importer
+
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    lines = [
+        f"VA-{n},Ann,,Lee{n},1980-01-02,F,,US,{n} Main St,Richmond,VA,23219,US,,VA9{n:03d},,,,,1" for n in range(4)
+    ]
+    moved = lines[1].replace("Richmond", "Norfolk")
+    result = run(world, csv_bytes(lines[0], lines[1], moved, lines[2], lines[3]), actor=world.va_staff)
+    assert (result.created, result.updated, result.unchanged, result.rejected) == (4, 1, 0, 0)
+    record = Registrant.objects.get(external_id="VA-1")
+    assert record.addresses.get(current=True).city == "Norfolk"
+    assert record.addresses.get(current=False).city == "Richmond"
+    assert Registrant.objects.count() == 4
+
+
+def test_an_error_while_chunks_are_being_written_stores_nothing(world, monkeypatch):
+    from registrants import importer
+
+    monkeypatch.setattr(importer, "CHUNK", 50)
+    lines = [  # some 30 kB: the bad bytes are decoded after several chunks were handed to the writer
+        f"VA-{n},Ann,,Lee{n},1980-01-02,F,,US,{n} Main St,Richmond,VA,23219,US,,VA9{n:03d},,,,,1" for n in range(400)
+    ]
+    written = []
+    monkeypatch.setattr(importer._Chunks, "submit", _spy(importer._Chunks.submit, written))
+    with pytest.raises(UnicodeDecodeError):
+        run(world, csv_bytes(*lines) + b"VA-9,\xff\xfe,,X\n")
+    assert len([args for args in written if args[1] is not None]) >= 2  # chunks handed to the writer
+    assert not Registrant.objects.exists()
+    assert Registrant.history.count() == 0
+
+
+def _spy(function, calls):
+    def spy(*args, **kwargs):
+        calls.append(args)
+        return function(*args, **kwargs)
+
+    return spy

@@ -55,3 +55,69 @@ def test_copy_declares_binary_types_and_falls_back_to_text_for_arrays():
         "jsonb",
     ]
     assert _binary_types(connection, [ArrayField(models.CharField(max_length=2))]) is None
+
+
+def _record(world, external_id):
+    return (world.va.pk, external_id, "Ann", "", "Lee", "", None, "U", "compliant", [])
+
+
+COLUMNS = ("registering_agency_id", "external_id", "given_name", "middle_name", "surname", "place_of_birth",
+           "date_of_birth", "sex", "status", "citizenships")  # fmt: skip
+
+
+@pytest.mark.parametrize("background", [True, False])
+def test_writer_jobs_run_in_order_in_the_callers_transaction_and_a_failed_one_leaves_nothing(world, background):
+    """Each job in its own savepoint: the failed one (a duplicate external id) is undone with its
+    history rows, the others are kept; outcomes come back in order, tagged; everything is part of
+    the caller's transaction (on PostgreSQL the jobs ran on another thread, same connection)."""
+    import threading
+
+    from rsoits.bulk import copy_with_history, writer_for
+
+    threads = []
+
+    def write(*external_ids):
+        def job(cursor):
+            threads.append(threading.current_thread())
+            rows = [_record(world, e) for e in external_ids]
+            return copy_with_history(Registrant, COLUMNS, rows, actor=world.va_staff, cursor=cursor)
+
+        return job
+
+    with transaction.atomic():
+        writer = writer_for(Registrant, background=background)
+        try:
+            writer.submit(write("W-1", "W-2"), tag="first")
+            writer.submit(write("W-3", "W-1"), tag="clash")
+            writer.submit(write("W-4"), tag="last")
+            done = writer.settle()
+        finally:
+            writer.close()
+        assert [w.tag for w in done] == ["first", "clash", "last"]
+        assert isinstance(done[1].error, IntegrityError) and done[1].value is None
+        assert done[0].error is None and len(done[0].value) == 2
+        assert set(Registrant.objects.values_list("external_id", flat=True)) == {"W-1", "W-2", "W-4"}
+        assert set(Registrant.history.values_list("external_id", flat=True)) == {"W-1", "W-2", "W-4"}
+        assert writer.settle() == []
+        transaction.set_rollback(True)
+    assert not Registrant.objects.filter(external_id__startswith="W-").exists()
+    on_postgres = transaction.get_connection().vendor == "postgresql"
+    assert (threading.current_thread() not in threads) == (background and on_postgres)
+
+
+@requires_postgres
+def test_keys_reserved_for_several_tables_in_one_statement_are_new_and_distinct(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from registrants.models import Identifier, RegistrantName
+    from rsoits.bulk import reserve_ids
+
+    reserve_ids([(Registrant, 1)])  # the sequences' names, once per process
+    with CaptureQueriesContext(connection) as queries:
+        registrants, names, identifiers = reserve_ids([(Registrant, 3), (RegistrantName, 5), (Identifier, 0)])
+    assert len(queries) == 1
+    assert (len(registrants), len(names), identifiers) == (3, 5, [])
+    assert len(set(registrants)) == 3 and len(set(names)) == 5
+    bulk_insert_with_history([Registrant(registering_agency=world.va, external_id="K-1", surname="X")], Registrant)
+    assert Registrant.objects.get(external_id="K-1").pk > max(registrants)
