@@ -445,15 +445,16 @@ def main() -> None:
         finally:
             stop_gunicorn(proc)
 
-    results["queries"] = count_queries_in(server_env, ids)
-    for name, q in results["queries"].items():
-        print(
-            f"queries {name:10} all statements {q['min']}..{q['max']} (median {q['median']}); "
-            f"without BEGIN/COMMIT {q['sql_min']}..{q['sql_max']} (median {q['sql_median']})",
-            flush=True,
-        )
-        for stmt, n in q["per_request"].items():
-            print(f"    {n:5.1f}  {stmt}")
+        # (pages render with the static files collected above)
+        results["queries"] = count_queries_in(server_env, ids)
+        for name, q in results["queries"].items():
+            print(
+                f"queries {name:10} all statements {q['min']}..{q['max']} (median {q['median']}); "
+                f"without BEGIN/COMMIT {q['sql_min']}..{q['sql_max']} (median {q['sql_median']})",
+                flush=True,
+            )
+            for stmt, n in q["per_request"].items():
+                print(f"    {n:5.1f}  {stmt}")
     connection.close()
 
     if args.import_rows:
