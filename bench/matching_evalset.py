@@ -246,9 +246,11 @@ def _first_citizenship(value) -> str:
 
 def sample_registrants(rng: random.Random, count: int) -> list[dict]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT min(id), max(id) FROM registrants_registrant")
-        low, high = cursor.fetchone()
-        ids = sorted(set(rng.sample(range(low, high + 1), min(high - low + 1, int(count * 1.05) + 100))))
+        cursor.execute("SELECT min(id), max(id), count(*) FROM registrants_registrant")
+        low, high, total = cursor.fetchone()
+        # Keys drawn over the whole range, as many more as the range has gaps (deleted records).
+        span = high - low + 1
+        ids = sorted(set(rng.sample(range(low, high + 1), min(span, (int(count * 1.05) + 100) * span // total))))
         cursor.execute(
             "SELECT id, external_id, given_name, middle_name, surname, date_of_birth, sex, citizenships "
             "FROM registrants_registrant WHERE id = ANY(%s) AND date_of_birth IS NOT NULL",
