@@ -57,7 +57,9 @@ def client_token() -> str:
 def subjects(n: int, seed: int) -> list[dict]:
     rng = random.Random(seed)
     top = Registrant.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    ids = [rng.randint(1, top) for _ in range(n * 2)]
+    # As many more keys as the range has gaps (deleted records), so that n people are found.
+    draws = n * 2 * top // max(Registrant.objects.count(), 1)
+    ids = [rng.randint(1, top) for _ in range(draws)]
     people = list(Registrant.objects.filter(pk__in=ids).values("given_name", "surname", "date_of_birth", "sex")[:n])
     out = []
     for i, p in enumerate(people):
