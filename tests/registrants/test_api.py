@@ -1,6 +1,6 @@
 """Registrant API: scoping, nested writes with history, field errors, access log, query counts."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from rest_framework.test import APIClient
@@ -162,3 +162,28 @@ def test_list_api_is_three_statements_on_postgres(client, world, settings, page_
     statements = [q["sql"] for q in ctx.captured_queries]
     assert len(statements) == 3, statements
     assert statements[-1].startswith('INSERT INTO "rsoits_accesslog"'), statements
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 11, 24, 8, 12, 33, 893412, tzinfo=UTC),
+        datetime(2026, 11, 24, 8, 12, 33, tzinfo=UTC),  # no fraction of a second
+        datetime(2026, 3, 8, 6, 30, 0, 500000, tzinfo=UTC),  # the day clocks change in New York
+        datetime(2026, 11, 24, 8, 12, 33, 1),  # naive
+    ],
+)
+def test_list_datetimes_are_represented_as_drf_represents_them(value, zone):
+    """The list API formats its datetimes with the time zone read once per page; the text must be
+    DRF's, to the character."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+    from rest_framework import serializers
+
+    from registrants.api.serializers import iso_datetime_in
+
+    with timezone.override(ZoneInfo(zone)):
+        expected = serializers.DateTimeField().to_representation(value)
+        assert iso_datetime_in(timezone.get_current_timezone())(value) == expected
