@@ -39,6 +39,7 @@ from rsoits.bulk import (
     history_copies,
     plain_copy,
     reserve_ids,
+    write_copies,
     writer_for,
 )
 from rsoits.models import Agency
@@ -751,12 +752,7 @@ def _prepare_new(
 
 def _send(copies: list[CopyIn], keys: list[tuple[int, str]], cursor: Any) -> list[tuple[int, str]]:
     """Send formatted ``COPY`` data, on the writer's cursor or (``None``) on Django's."""
-    if cursor is None:
-        connection = connections[router.db_for_write(Registrant)]
-        with connection.cursor() as django_cursor, connection.wrap_database_errors:
-            return _send(copies, keys, django_cursor.cursor)
-    for copy in copies:
-        copy.write(cursor)
+    write_copies(Registrant, copies, cursor=cursor)
     return keys
 
 

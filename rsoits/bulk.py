@@ -13,8 +13,9 @@ violation raises, so run it inside ``transaction.atomic()`` and fall back to the
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,6 +110,26 @@ def format_copy(
     return CopyIn(f'COPY "{table}" ({quoted}) FROM STDIN{options}', buffer.getvalue())
 
 
+@contextmanager
+def psycopg_cursor(model: type[models.Model]) -> Iterator[Any]:
+    """The psycopg cursor under a cursor of Django's connection for writing ``model`` (for
+    ``COPY``), its errors surfacing as Django's (``IntegrityError``)."""
+    connection = connections[router.db_for_write(model)]
+    with connection.cursor() as django_cursor, connection.wrap_database_errors:
+        yield django_cursor.cursor
+
+
+def write_copies(model: type[models.Model], copies: Sequence[CopyIn], *, cursor: Any = None) -> None:
+    """Send formatted ``COPY`` data in order, on ``cursor`` (a psycopg cursor, as
+    ``BackgroundWriter`` hands its jobs) or else on Django's connection for ``model``."""
+    if cursor is None:
+        with psycopg_cursor(model) as cursor:
+            write_copies(model, copies, cursor=cursor)
+        return
+    for copy in copies:
+        copy.write(cursor)
+
+
 def _copy(cursor: Any, table: str, fields: Sequence[models.Field], rows: Sequence[tuple], connection: Any) -> None:
     """``COPY`` ``rows`` into ``table`` on ``cursor`` (a psycopg cursor)."""
     format_copy(connection, table, fields, rows, raw=cursor.connection).write(cursor)
@@ -133,8 +154,7 @@ def bulk_insert_with_history(objs: Sequence[models.Model], model: type[models.Mo
         for field in opts.concrete_fields:
             if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
                 setattr(obj, field.attname, now)
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        raw = cursor.cursor  # the psycopg cursor, for COPY; errors surface as Django's (IntegrityError)
+    with psycopg_cursor(model) as raw:
         for obj, pk in zip(objs, _next_ids(raw, opts.db_table, opts.pk.column, len(objs)), strict=True):
             obj.pk = pk
         fields = list(opts.concrete_fields)
@@ -229,13 +249,13 @@ def copy_with_history(
         bulk_create_with_history(objs, model, default_user=actor)
         return [obj.pk for obj in objs]
     if cursor is None:
-        with connection.cursor() as django_cursor, connection.wrap_database_errors:
-            # the psycopg cursor, for COPY; errors surface as Django's (IntegrityError)
-            return copy_with_history(model, columns, rows, actor=actor, ids=ids, cursor=django_cursor.cursor)
+        with psycopg_cursor(model) as cursor:
+            return copy_with_history(model, columns, rows, actor=actor, ids=ids, cursor=cursor)
     opts = model._meta
     ids = list(ids) if ids is not None else _next_ids(cursor, opts.db_table, opts.pk.column, len(rows))
-    for copy in history_copies(model, columns, rows, actor=actor, ids=ids, raw=cursor.connection):
-        copy.write(cursor)
+    write_copies(
+        model, history_copies(model, columns, rows, actor=actor, ids=ids, raw=cursor.connection), cursor=cursor
+    )
     return ids
 
 
@@ -305,11 +325,7 @@ def bulk_insert_plain(
         model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=5000)
         return
     copy = plain_copy(model, rows, columns, raw=None if cursor is None else cursor.connection)
-    if cursor is not None:
-        copy.write(cursor)
-        return
-    with connection.cursor() as django_cursor, connection.wrap_database_errors:
-        copy.write(django_cursor.cursor)
+    write_copies(model, [copy], cursor=cursor)
 
 
 def plain_copy(model: type[models.Model], rows: Sequence[tuple], columns: Sequence[str], *, raw: Any = None) -> CopyIn:
