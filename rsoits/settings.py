@@ -405,6 +405,9 @@ MATCH_WARM_UP_AT_START = env.bool("MATCH_WARM_UP_AT_START", default=not TESTING)
 MATCH_SCREEN_BATCH = env.int("MATCH_SCREEN_BATCH", default=1000)
 # Processes `manage.py screen` matches its batches in (its --workers option overrides this).
 MATCH_SCREEN_WORKERS = env.int("MATCH_SCREEN_WORKERS", default=1)
+# From this many records on, `manage.py screen` reads the registry's matching data once per
+# process instead of each batch's candidates (registrants/matching/snapshot.py); 0: never.
+MATCH_SCREEN_SNAPSHOT_ROWS = env.int("MATCH_SCREEN_SNAPSHOT_ROWS", default=20000)
 
 # --- history, tables, guardian ------------------------------------------------------------
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

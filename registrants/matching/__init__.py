@@ -64,10 +64,13 @@ def match_subject(subject: Subject, *, exclude: Collection[int] = ()) -> MatchRe
 
 
 def match_subjects(
-    subjects: Sequence[Subject], *, exclude: Sequence[Collection[int]] | None = None
+    subjects: Sequence[Subject], *, exclude: Sequence[Collection[int]] | None = None, snapshot: bool = False
 ) -> list[MatchResult]:
     """Match many subjects at once (batched candidate retrieval and scoring): a bounded number
-    of queries per ``MATCH_SCREEN_BATCH`` subjects, whatever the size of the registry."""
+    of queries per ``MATCH_SCREEN_BATCH`` subjects, whatever the size of the registry. With
+    ``snapshot``, against this process's copy of the registry's matching data (read at the first
+    such call, ``snapshot.py``): for screening a large file, where reading it once costs less
+    than reading each batch's candidates."""
     from django.conf import settings
 
     from .engine import match_batch
@@ -77,7 +80,12 @@ def match_subjects(
     if len(exclusions) != len(subjects):
         raise ValueError("exclude must hold one collection of registrant ids per subject")
     size = max(1, settings.MATCH_SCREEN_BATCH)
+    registry = None
+    if snapshot:
+        from .snapshot import registry_snapshot
+
+        registry = registry_snapshot()
     results: list[MatchResult] = []
     for start in range(0, len(subjects), size):
-        results.extend(match_batch(subjects[start : start + size], exclusions[start : start + size]))
+        results.extend(match_batch(subjects[start : start + size], exclusions[start : start + size], registry))
     return results

@@ -30,6 +30,7 @@ from django.db.models import Count
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, JaroWinkler
 
+from ..choices import NameKind
 from ..keys import (
     compact,
     date_key,
@@ -42,6 +43,7 @@ from ..models import Identifier, MatchKey, Registrant, RegistrantBirthDate, Regi
 
 if TYPE_CHECKING:
     from . import MatchResult, Subject
+    from .snapshot import RegistrySnapshot
 
 logger = logging.getLogger(__name__)
 
@@ -318,9 +320,12 @@ class Block:
     keys_found: int = 0  # registrants the keys found before the cap
 
 
-def block(prepared: Sequence[Prepared], exclude: Sequence[Collection[int]]) -> list[Block]:
+def block(
+    prepared: Sequence[Prepared], exclude: Sequence[Collection[int]], snapshot: RegistrySnapshot | None = None
+) -> list[Block]:
     """Candidates per subject from the indexed keys, dates of birth and identifiers: three
-    queries for the batch."""
+    queries for the batch (two with a ``snapshot``, which knows the dates of birth and leaves
+    out registrants added since it was read)."""
     per_subject = [lookup_keys(p) for p in prepared]
     all_keys = sorted({k for keys in per_subject for k in keys if not k.startswith("D")})
     found: dict[str, list[int]] = defaultdict(list)
@@ -328,7 +333,12 @@ def block(prepared: Sequence[Prepared], exclude: Sequence[Collection[int]]) -> l
         found[key].append(rid)
     # Dates of birth alone, through the index on the dates themselves (``keys.date_key``).
     dates = sorted({d for p in prepared for d in (p.dob, p.swapped_dob) if d})
-    for rid, dob in _select(RegistrantBirthDate._meta.db_table, ("registrant_id", "date"), "date", dates):
+    born = (
+        snapshot.born_on(dates)
+        if snapshot is not None
+        else _select(RegistrantBirthDate._meta.db_table, ("registrant_id", "date"), "date", dates)
+    )
+    for rid, dob in born:
         found[date_key(_as_date(dob))].append(rid)
     numbers = sorted({number for p in prepared for _, number, _ in p.documents})
     by_number: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
@@ -336,6 +346,14 @@ def block(prepared: Sequence[Prepared], exclude: Sequence[Collection[int]]) -> l
         Identifier._meta.db_table, ("registrant_id", "kind", "norm_value", "issuing_country"), "norm_value", numbers
     ):
         by_number[number].append((rid, kind, country))
+    if snapshot is not None:
+        unknown = snapshot.unknown(
+            {rid for rids in found.values() for rid in rids}
+            | {rid for rows in by_number.values() for rid, _, _ in rows}
+        )
+        if unknown:
+            found = {key: [rid for rid in rids if rid not in unknown] for key, rids in found.items()}
+            by_number = {n: [row for row in rows if row[0] not in unknown] for n, rows in by_number.items()}
     blocks = []
     limit = settings.MATCH_MAX_BLOCK
     for p, keys, skip in zip(prepared, per_subject, exclude, strict=True):
@@ -377,6 +395,11 @@ class Vocabulary:
     def ids(self, values: Iterable[str]) -> np.ndarray:
         return np.fromiter((self.id(v) for v in values), dtype=np.int64)
 
+    def copy(self) -> Vocabulary:
+        other = Vocabulary()
+        other.index, other.items = dict(self.index), list(self.items)
+        return other
+
 
 @dataclass
 class CandidateData:
@@ -384,17 +407,17 @@ class CandidateData:
     position of the registrant id in ``ids`` (sorted)."""
 
     ids: np.ndarray
-    external_id: list[str]
+    external_id: Sequence[str]
     sex: np.ndarray  # 0 unknown, 1 M, 2 F
     citizenship_codes: np.ndarray  # position * 1000 + country vocabulary id, sorted
     has_citizenship: np.ndarray
-    citizenships: list[list[str]]
+    citizenships: Sequence[Sequence[str]]
     name_start: np.ndarray
     name_count: np.ndarray
     name_surname: np.ndarray  # vocabulary ids, grouped by candidate
     name_given: np.ndarray  # first given name
     name_middle: np.ndarray
-    name_kind: list[str]
+    name_kind: np.ndarray  # position in NAME_KINDS
     date_start: np.ndarray
     date_count: np.ndarray
     date_ymd: np.ndarray
@@ -405,6 +428,7 @@ class CandidateData:
 
 
 SEX_CODE = {"M": 1, "F": 2}
+NAME_KINDS = list(NameKind.values)
 
 
 def _grouped(positions: list[int], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -470,7 +494,7 @@ def fetch(
         name_surname=vocab.ids(r[4] for r in rows),
         name_given=vocab.ids((r[2].split() or [""])[0] for r in rows),
         name_middle=vocab.ids(r[3] for r in rows),
-        name_kind=[r[1] for r in rows],
+        name_kind=np.fromiter((NAME_KINDS.index(r[1]) for r in rows), dtype=np.int8, count=len(rows)),
         date_start=date_start,
         date_count=date_count,
         date_ymd=np.fromiter((_ymd(_as_date(dates[i][1])) for i in d_order), dtype=np.int64, count=len(dates)),
@@ -502,15 +526,16 @@ EXACT, PART, NICKNAME, PHONETIC, TYPO, INITIAL, SIMILAR, DIFFERENT, MISSING = 8,
 
 
 def _on_unique(left: np.ndarray, right: np.ndarray, vocab: Vocabulary, levels) -> np.ndarray:
-    """Compute ``levels(left strings, right strings)`` once per distinct pair of vocabulary ids."""
+    """Compute ``levels(pairs of strings)`` once per distinct pair of vocabulary ids."""
     if not len(left):
         return np.zeros(0, dtype=np.int8)
     width = len(vocab.items) + 1
     uniq, inverse = np.unique(left * width + right, return_inverse=True)
+    sides = np.concatenate((uniq // width, uniq % width))
+    used, local = np.unique(sides, return_inverse=True)
     items = vocab.items
-    ul = [items[i] for i in (uniq // width).tolist()]
-    ur = [items[i] for i in (uniq % width).tolist()]
-    return levels(ul, ur)[inverse.reshape(-1)]
+    strings = _Strings([items[i] for i in used.tolist()], local[: len(uniq)], local[len(uniq) :])
+    return levels(strings)[inverse.reshape(-1)]
 
 
 def _workers(n: int) -> int:
@@ -528,18 +553,32 @@ def _similar_sound(a: str, b: str) -> bool:
 
 
 class _Strings:
-    """The distinct strings of both sides of a list of pairs numbered once, so that comparisons
-    other than the rapidfuzz kernels (codes, equality, nicknames) run once per string and then
-    on integer arrays."""
+    """Pairs of strings as two arrays of numbers into their distinct strings (``items``), so that
+    comparisons other than the rapidfuzz kernels (codes, equality, nicknames) run once per
+    string and then on integer arrays."""
 
-    def __init__(self, left: list[str], right: list[str]) -> None:
-        index: dict[str, int] = {}
-        self.left = np.fromiter((index.setdefault(x, len(index)) for x in left), np.int64, len(left))
-        self.right = np.fromiter((index.setdefault(x, len(index)) for x in right), np.int64, len(right))
-        self.index = index
-        self.items = list(index)
-        self.length = np.fromiter((len(x) for x in self.items), np.int64, len(self.items))
-        self.shortest = np.minimum(self.length[self.left], self.length[self.right])
+    def __init__(self, items: list[str], left: np.ndarray, right: np.ndarray) -> None:
+        self.items = items
+        self.left = left
+        self.right = right
+        self.length = np.fromiter(map(len, items), np.int64, len(items))
+        self.shortest = np.minimum(self.length[left], self.length[right])
+
+    @property
+    def index(self) -> dict[str, int]:
+        return {x: i for i, x in enumerate(self.items)}
+
+    def side(self, ids: np.ndarray) -> list[str]:
+        """The strings of one side of the pairs, for the rapidfuzz kernels."""
+        items = self.items
+        return [items[i] for i in ids.tolist()]
+
+    def mapped(self, function) -> _Strings:
+        """The same pairs with ``function`` applied to every string (equal results numbered
+        once)."""
+        ids: dict[str, int] = {}
+        codes = np.fromiter((ids.setdefault(function(x), len(ids)) for x in self.items), np.int64, len(self.items))
+        return _Strings(list(ids), codes[self.left], codes[self.right])
 
     def equal(self, code) -> np.ndarray:
         """Pairs whose ``code(string)`` is equal (computed once per distinct string)."""
@@ -547,74 +586,79 @@ class _Strings:
         codes = np.fromiter((ids.setdefault(code(x), len(ids)) for x in self.items), np.int64, len(self.items))
         return codes[self.left] == codes[self.right]
 
-    def similar_sound(self, left: list[str], right: list[str]) -> np.ndarray:
-        """``_similar_sound`` on the pairs where it can be true (both present and not equal)."""
-        result = np.zeros(len(left), dtype=bool)
-        todo = np.nonzero((self.left != self.right) & (self.shortest > 0))[0].tolist()
-        result[todo] = [_similar_sound(left[i], right[i]) for i in todo]
+    def similar_sound(self, where: np.ndarray) -> np.ndarray:
+        """``_similar_sound`` on the pairs of ``where`` where it can be true (both present and
+        not equal)."""
+        result = np.zeros(len(self.left), dtype=bool)
+        todo = np.nonzero(where & (self.left != self.right) & (self.shortest > 0))[0]
+        items = self.items
+        result[todo] = [
+            _similar_sound(items[a], items[b])
+            for a, b in zip(self.left[todo].tolist(), self.right[todo].tolist(), strict=True)
+        ]
         return result
 
 
-def surname_levels(ul: list[str], ur: list[str]) -> np.ndarray:
+def surname_levels(strings: _Strings) -> np.ndarray:
     """Agreement level of normalised surnames: exact, part of a compound, phonetic, spelling
     variant (typo, transposed letters), different, missing."""
-    compacted = {x: compact(x) for x in {*ul, *ur}}
-    lc = [compacted[x] for x in ul]
-    rc = [compacted[x] for x in ur]
-    jw = process.cpdist(lc, rc, scorer=JaroWinkler.normalized_similarity, workers=_workers(len(ul)))
-    osa = process.cpdist(lc, rc, scorer=OSA.distance, workers=_workers(len(ul)))
-    parts = process.cpdist(ul, ur, scorer=fuzz.token_set_ratio, workers=_workers(len(ul)))
-    strings = _Strings(lc, rc)
-    shortest = strings.shortest
-    level = np.full(len(ul), DIFFERENT, dtype=np.int8)
-    # Transliterations the other keys miss (Schewtschenko~Shevchenko, Wolkow~Volkov, Chung~Jung).
-    level[strings.similar_sound(lc, rc)] = SIMILAR
+    compacted = strings.mapped(compact)
+    lc, rc = compacted.side(compacted.left), compacted.side(compacted.right)
+    n = len(lc)
+    jw = process.cpdist(lc, rc, scorer=JaroWinkler.normalized_similarity, workers=_workers(n))
+    osa = process.cpdist(lc, rc, scorer=OSA.distance, workers=_workers(n))
+    parts = process.cpdist(
+        strings.side(strings.left), strings.side(strings.right), scorer=fuzz.token_set_ratio, workers=_workers(n)
+    )
+    shortest = compacted.shortest
+    level = np.full(n, DIFFERENT, dtype=np.int8)
     level[(jw >= 0.9) | ((osa <= 1) & (shortest >= 4))] = TYPO
-    phonetic = (strings.length[strings.left] > 0) & (strings.equal(_metaphone) | strings.equal(_nysiis))
+    phonetic = (compacted.length[compacted.left] > 0) & (compacted.equal(_metaphone) | compacted.equal(_nysiis))
     level[phonetic] = PHONETIC
     level[parts >= 100] = PART
-    level[strings.left == strings.right] = EXACT
+    level[compacted.left == compacted.right] = EXACT
     level[(shortest == 0)] = MISSING
+    # Transliterations the other keys miss (Schewtschenko~Shevchenko, Wolkow~Volkov, Chung~Jung),
+    # looked for only where nothing else agrees.
+    level[compacted.similar_sound(level == DIFFERENT)] = SIMILAR
     return level
 
 
-def given_levels(ul: list[str], ur: list[str]) -> np.ndarray:
+def given_levels(strings: _Strings) -> np.ndarray:
     """Agreement level of first given names: exact, nickname, phonetic, spelling variant,
     initial only, sounding alike (match rating approach), different, missing."""
+    ul, ur = strings.side(strings.left), strings.side(strings.right)
     jw = process.cpdist(ul, ur, scorer=JaroWinkler.normalized_similarity, workers=_workers(len(ul)))
     osa = process.cpdist(ul, ur, scorer=OSA.distance, workers=_workers(len(ul)))
-    strings = _Strings(ul, ur)
     shortest = strings.shortest
     level = np.full(len(ul), DIFFERENT, dtype=np.int8)
-    # Transliterations the other keys miss (Aisha~Ayesha, Maryam~Miriam, Pyotr~Petr).
-    level[strings.similar_sound(ul, ur)] = SIMILAR
     level[(jw >= 0.9) | ((osa <= 1) & (shortest >= 4))] = TYPO
     level[(strings.length[strings.left] > 0) & strings.equal(_metaphone)] = PHONETIC
     # Nicknames: the pairs of distinct strings (both longer than an initial) in each other's family.
     width = len(strings.items) + 1
+    index = strings.index
     nick_codes = []
     for i, name in enumerate(strings.items):
         if len(name) > 1:
             for other in nickname_family(name):
-                j = strings.index.get(other)
+                j = index.get(other)
                 if j is not None and j != i and len(other) > 1:
                     nick_codes += (i * width + j, j * width + i)
     level[np.isin(strings.left * width + strings.right, np.array(nick_codes, dtype=np.int64))] = NICKNAME
     level[(shortest == 1) & strings.equal(lambda x: x[:1])] = INITIAL
     level[strings.left == strings.right] = EXACT
     level[shortest == 0] = MISSING
+    # Transliterations the other keys miss (Aisha~Ayesha, Maryam~Miriam, Pyotr~Petr), looked for
+    # only where nothing else agrees.
+    level[strings.similar_sound(level == DIFFERENT)] = SIMILAR
     return level
 
 
-def middle_levels(ul: list[str], ur: list[str]) -> np.ndarray:
-    level = np.full(len(ul), DIFFERENT, dtype=np.int8)
-    for i, (a, b) in enumerate(zip(ul, ur, strict=True)):
-        if not a or not b:
-            level[i] = MISSING
-        elif a == b:
-            level[i] = EXACT
-        elif (len(a) == 1 or len(b) == 1) and a[0] == b[0]:
-            level[i] = INITIAL
+def middle_levels(strings: _Strings) -> np.ndarray:
+    level = np.full(len(strings.left), DIFFERENT, dtype=np.int8)
+    level[(strings.shortest == 1) & strings.equal(lambda x: x[:1])] = INITIAL
+    level[strings.left == strings.right] = EXACT
+    level[strings.shortest == 0] = MISSING
     return level
 
 
@@ -713,11 +757,15 @@ GIVEN_TEXT = {
 MIDDLE_TEXT = {EXACT: "exact {b}", INITIAL: "initial {a}~{b}", DIFFERENT: "different ({a} / {b})"}
 
 
-def match_batch(subjects: Sequence[Subject], exclude: Sequence[Collection[int]]) -> list[MatchResult]:
+def match_batch(
+    subjects: Sequence[Subject], exclude: Sequence[Collection[int]], snapshot: RegistrySnapshot | None = None
+) -> list[MatchResult]:
+    """Match a batch; with a ``snapshot`` (``manage.py screen`` over a large file) the dates of
+    birth, the candidates' data and the name frequencies come from it instead of the database."""
     from . import Candidate, Decision, MatchResult
 
     prepared = [prepare(s) for s in subjects]
-    blocks = block(prepared, exclude)
+    blocks = block(prepared, exclude, snapshot)
     results = [MatchResult(decision=Decision.NO_MATCH, blocked=len(b.candidates)) for b in blocks]
     pair_subject = np.fromiter(
         (i for i, b in enumerate(blocks) for _ in b.candidates),
@@ -727,10 +775,15 @@ def match_batch(subjects: Sequence[Subject], exclude: Sequence[Collection[int]])
     if not len(pair_subject):
         return results
     pair_rid = np.fromiter((rid for b in blocks for rid in b.candidates), dtype=np.int64, count=len(pair_subject))
-    vocab, countries = Vocabulary(), Vocabulary()
     kinds = {kind for p in prepared for kind, _, _ in p.documents}
-    data = fetch(pair_rid.tolist(), kinds, vocab, countries)
-    freqs = name_frequencies()
+    if snapshot is not None:
+        vocab, countries = snapshot.batch_vocabularies()
+        data = snapshot.candidates(pair_rid.tolist(), kinds, countries)
+        freqs = snapshot.frequencies
+    else:
+        vocab, countries = Vocabulary(), Vocabulary()
+        data = fetch(pair_rid.tolist(), kinds, vocab, countries)
+        freqs = name_frequencies()
     pair_pos = data.position(pair_rid)
     n_pairs = len(pair_rid)
 
@@ -878,7 +931,7 @@ def match_batch(subjects: Sequence[Subject], exclude: Sequence[Collection[int]])
             if row >= 0:
                 if swapped[row]:
                     fields["names"] = "given name and surname swapped"
-                kind = data.name_kind[int(row_name[row])]
+                kind = NAME_KINDS[int(data.name_kind[int(row_name[row])])]
                 if kind != "primary":
                     fields["name used"] = kind
                 for label, level, texts, a, b in (

@@ -5,6 +5,7 @@ connecting it. The rows are read as a stream and matched in batches (bounded mem
 from __future__ import annotations
 
 import csv
+import itertools
 import multiprocessing
 from collections import deque
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from rsoits.processes import database_names, start_django_process
 from ..choices import IdentifierKind, Sex
 from ..importer import parse_date
 from . import Decision, Document, MatchResult, Subject, match_subjects
+from .snapshot import forget_snapshot
 
 COLUMNS = [
     "record_id", "event_type", "source", "occurred_at", "location", "given_name", "middle_name", "surname",
@@ -115,9 +117,10 @@ def output_rows(record_id: str, result: MatchResult) -> Iterator[list[str]]:
         yield [record_id, candidate.external_id, f"{candidate.score:.4f}", candidate.decision, candidate.explanation]
 
 
-def match_batch(batch: list[tuple[str, Subject]]) -> list[tuple[str, list[list[str]]]]:
-    """The decision and output rows of each record of a batch, in order."""
-    matched = match_subjects([subject for _, subject in batch])
+def match_batch(batch: list[tuple[str, Subject]], snapshot: bool = False) -> list[tuple[str, list[list[str]]]]:
+    """The decision and output rows of each record of a batch, in order (``snapshot``: against
+    the process's copy of the registry's matching data)."""
+    matched = match_subjects([subject for _, subject in batch], snapshot=snapshot)
     return [
         (result.decision, list(output_rows(record_id, result)))
         for (record_id, _), result in zip(batch, matched, strict=True)
@@ -129,7 +132,11 @@ def screen(source: IO[str], out: IO[str], *, batch_size: int | None = None, work
     ``out``: one per candidate, or one ``no_match`` row for a record without any, in the order of
     the input. With ``workers`` above 1, batches are matched in that many processes (each with its
     own database connection; the data must be committed), at most two batches per process in
-    flight, so memory stays bounded."""
+    flight, so memory stays bounded.
+
+    The first ``MATCH_SCREEN_SNAPSHOT_ROWS`` records are read before matching starts: a file
+    that long is matched against a snapshot of the registry's matching data that each process
+    reads once (``snapshot.py``), a shorter one batch by batch through the indexes."""
     batch_size = batch_size or settings.MATCH_SCREEN_BATCH
     workers = workers or settings.MATCH_SCREEN_WORKERS
     result = ScreenResult()
@@ -147,9 +154,22 @@ def screen(source: IO[str], out: IO[str], *, batch_size: int | None = None, work
             writer.writerows(rows)
 
     batches = _batches(reader, result, batch_size)
-    if workers <= 1:
+    ahead: list[list[tuple[str, Subject]]] = []
+    threshold = settings.MATCH_SCREEN_SNAPSHOT_ROWS
+    if threshold > 0:
         for batch in batches:
-            write(match_batch(batch))
+            ahead.append(batch)
+            if sum(len(b) for b in ahead) >= threshold:
+                break
+    snapshot = threshold > 0 and sum(len(b) for b in ahead) >= threshold
+    batches = itertools.chain(ahead, batches)
+    if workers <= 1:
+        forget_snapshot()  # read afresh for this run, and not kept once it is done
+        try:
+            for batch in batches:
+                write(match_batch(batch, snapshot))
+        finally:
+            forget_snapshot()
         return result
     pending: deque[Future] = deque()
     # Started afresh ("spawn"), not forked: a fork would inherit this process's open connections
@@ -161,7 +181,7 @@ def screen(source: IO[str], out: IO[str], *, batch_size: int | None = None, work
         for batch in batches:
             if len(pending) >= 2 * workers:
                 write(pending.popleft().result())
-            pending.append(pool.submit(match_batch, batch))
+            pending.append(pool.submit(match_batch, batch, snapshot))
         while pending:
             write(pending.popleft().result())
     return result

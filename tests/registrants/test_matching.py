@@ -465,3 +465,95 @@ def test_warm_up_reads_the_frequencies_and_survives_a_database_not_ready(registr
     monkeypatch.setattr(engine, "_load_frequencies", not_ready)
     engine.warm_up()  # logged, not raised
     assert engine._frequencies is None
+
+
+# --- the registry snapshot (``manage.py screen`` over a large file) ----------------------------
+
+VARIED_SUBJECTS = [
+    Subject(given_name="William", middle_name="Robert", surname="Johnson", date_of_birth=date(1975, 3, 14), sex="M",
+            nationality="US"),
+    Subject(given_name="Bill", surname="Jonhson", date_of_birth=date(1975, 3, 14), sex="M"),
+    Subject(given_name="Johnson", surname="William", date_of_birth=date(1975, 3, 14)),
+    Subject(given_name="Peggy", surname="OBrien", date_of_birth=date(1968, 5, 11), sex="F", nationality="US"),
+    Subject(given_name="Muhammad", surname="Almasri", date_of_birth=date(1980, 6, 21), nationality="JO"),
+    Subject(given_name="Alexander", surname="Ivanov", date_of_birth=date(1979, 12, 7), nationality="RU"),
+    Subject(given_name="Thanh", surname="Nguen", date_of_birth=date(1983, 4, 9)),
+    Subject(given_name="Jose", surname="Garcia", date_of_birth=date(1970, 8, 25), nationality="MX"),
+    Subject(given_name="Catherine", surname="Mueller Schmidt", date_of_birth=date(1977, 9, 30), sex="M"),
+    Subject(given_name="Bobby", surname="Stone", date_of_birth=date(1965, 1, 22)),
+    Subject(given_name="Ayesha", surname="Hadad"),
+    Subject(given_name="Peter", surname="Kowalski", documents=[Document(IdentifierKind.PASSPORT, "512345678", "US")]),
+    Subject(given_name="William", surname="Johnson", date_of_birth=date(1975, 3, 14),
+            documents=[Document(IdentifierKind.PASSPORT, "999999999", "US")]),
+    Subject(given_name="Nobody", surname="Atall", date_of_birth=date(2001, 1, 1)),
+]  # fmt: skip
+
+
+def _comparable(results):
+    return [
+        (
+            r.decision,
+            r.blocked,
+            [(c.registrant_id, c.score, c.decision, c.explanation, c.external_id) for c in r.candidates],
+        )
+        for r in results
+    ]
+
+
+def test_a_snapshot_of_the_registry_matches_exactly_as_the_indexes_do(registry):
+    from registrants.matching import engine
+    from registrants.matching.snapshot import RegistrySnapshot
+
+    exclude = [()] * len(VARIED_SUBJECTS)
+    exclude[1] = {registry["william_other"].pk}
+    snapshot = RegistrySnapshot()
+    assert len(snapshot) == len(PEOPLE)
+    by_index = engine.match_batch(VARIED_SUBJECTS, exclude)
+    assert _comparable(engine.match_batch(VARIED_SUBJECTS, exclude, snapshot)) == _comparable(by_index)
+    assert [r.candidates[0].registrant_id for r in by_index[:10]] == [
+        registry[label].pk
+        for label in ("william", "william", "william", "margaret", "mohammed", "aleksandr", "thanh", "jose",
+                      "catherine", "robert")
+    ]  # fmt: skip
+    assert by_index[-1].decision == Decision.NO_MATCH
+
+
+def test_a_snapshot_counts_the_name_frequencies_as_the_grouped_query_does(registry):
+    from registrants.matching import engine
+    from registrants.matching.snapshot import RegistrySnapshot
+
+    engine.forget_frequencies()
+    try:
+        from_query = engine.name_frequencies()
+    finally:
+        engine.forget_frequencies()
+    counted = RegistrySnapshot().frequencies
+    assert counted.total == from_query.total == len(PEOPLE) + 1  # Robert Smith's alias
+    assert (counted.surnames, counted.given, counted.pairs) == (from_query.surnames, from_query.given, from_query.pairs)
+    assert counted.surnames["SMITH"] == 4 and counted.pairs[("JOHN", "SMITH")] == 3
+
+
+def test_a_snapshot_leaves_out_registrants_added_after_it_was_read(registry):
+    from registrants.matching import engine
+    from registrants.matching.snapshot import RegistrySnapshot
+
+    snapshot = RegistrySnapshot()
+    later = registrant_create(
+        actor=None,
+        registering_agency=registry["william"].registering_agency,
+        external_id="TX-LATER",
+        given_name="Zebulon",
+        surname="Quixley",
+        date_of_birth=date(1975, 3, 14),  # William Johnson's date of birth: found through the snapshot's dates too
+        identifiers=[{"kind": IdentifierKind.PASSPORT, "value": "Z1234567", "issuing_country": "US"}],
+    )
+    subject = Subject(
+        given_name="Zebulon",
+        surname="Quixley",
+        date_of_birth=date(1975, 3, 14),
+        documents=[Document(IdentifierKind.PASSPORT, "Z1234567", "US")],
+    )
+    from_snapshot = engine.match_batch([subject], [()], snapshot)[0]
+    assert later.pk not in {c.registrant_id for c in from_snapshot.candidates}
+    assert from_snapshot.decision == Decision.NO_MATCH
+    assert match_subject(subject).candidates[0].registrant_id == later.pk  # the indexes see it

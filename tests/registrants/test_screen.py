@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from datetime import date
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from registrants.matching import snapshot as snapshot_module
 from registrants.models import MatchKey, Registrant
+from registrants.services import registrant_create
 from tests.conftest import requires_postgres
 from tests.registrants.test_matching import registry  # noqa: F401 - the fixture
 
@@ -118,9 +124,71 @@ def test_screen_workers_option_is_checked(db, tmp_path):
         call_command("screen", str(path), "--workers", "0", stdout=io.StringIO(), stderr=io.StringIO())
 
 
+def _scans(queries) -> dict[str, int]:
+    """How often each registry table was read row by row, whole (the snapshot's scans; the name
+    frequencies are a grouped count)."""
+    counts: dict[str, int] = {}
+    for query in queries:
+        sql = query["sql"]
+        if " WHERE " not in sql.upper() and " GROUP BY " not in sql.upper():
+            for table in re.findall(r"\bFROM \"?(registrants_\w+)", sql):
+                counts[table] = counts.get(table, 0) + 1
+    return counts
+
+
+def test_a_long_file_is_screened_against_a_snapshot_read_once(registry, tmp_path, settings):  # noqa: F811
+    path = write(tmp_path, ROWS[:4] * 30)  # 120 records in batches of 50
+    settings.MATCH_SCREEN_SNAPSHOT_ROWS = 0  # never
+    code, by_index, _ = run(path, "--batch", "50")
+    assert code == 0
+    settings.MATCH_SCREEN_SNAPSHOT_ROWS = 120
+    with CaptureQueriesContext(connection) as ctx:
+        code, from_snapshot, err = run(path, "--batch", "50")
+    assert code == 0 and "screened 120 rows" in err
+    assert from_snapshot == by_index
+    assert _scans(ctx.captured_queries) == {
+        "registrants_registrant": 1,
+        "registrants_registrantname": 1,
+        "registrants_registrantbirthdate": 1,
+    }
+    # then per batch: the keys, and the identifiers of the records carrying a document (by number and by candidate)
+    assert len(ctx.captured_queries) <= 3 + 3 * 3
+    assert snapshot_module._snapshot is None  # not kept once the run is done
+
+    settings.MATCH_SCREEN_SNAPSHOT_ROWS = 121  # a shorter file: batch by batch through the indexes
+    with CaptureQueriesContext(connection) as ctx:
+        code, shorter, _ = run(path, "--batch", "50")
+    assert shorter == by_index
+    assert _scans(ctx.captured_queries) == {}
+
+
+def test_each_screen_reads_its_own_snapshot(registry, tmp_path, settings):  # noqa: F811
+    settings.MATCH_SCREEN_SNAPSHOT_ROWS = 1
+    path = write(tmp_path, ["Z1,departure,TECS,,IAD,Zebulon,,Quixley,1991-09-09,M,US,,,,"])
+    _, before, _ = run(path)
+    assert next(iter(csv.DictReader(io.StringIO(before))))["decision"] == "no_match"
+    registrant_create(
+        actor=None,
+        registering_agency=registry["william"].registering_agency,
+        external_id="TX-LATER",
+        given_name="Zebulon",
+        surname="Quixley",
+        date_of_birth=date(1991, 9, 9),
+    )
+    _, after, _ = run(path)
+    assert next(iter(csv.DictReader(io.StringIO(after))))["registrant_external_id"] == "TX-LATER"
+
+
 @requires_postgres  # the processes read committed data through their own connections
 @pytest.mark.django_db(transaction=True)
-def test_screen_in_several_processes_gives_the_same_output_in_input_order(registry, tmp_path):  # noqa: F811
+@pytest.mark.parametrize("snapshot_rows", [0, 1], ids=["indexes", "snapshot"])
+def test_screen_in_several_processes_gives_the_same_output_in_input_order(
+    registry,  # noqa: F811
+    tmp_path,
+    settings,
+    snapshot_rows,
+):
+    settings.MATCH_SCREEN_SNAPSHOT_ROWS = snapshot_rows
     rows = [row.replace("R1,", f"A{n},", 1) for n, row in enumerate([ROWS[0]] * 7)]
     path = write(tmp_path, [*ROWS, *rows, *ROWS[:4]])
     code, one, err_one = run(path, "--batch", "2")

@@ -1,0 +1,237 @@
+"""The registry's matching data read once, for screening a large file.
+
+Matching one batch reads its candidates' names, dates of birth, sex and citizenships through
+the indexes: about 60 registrants per record, most of them found by a date of birth alone. A
+file of 100,000 records meets nearly every registrant several times over, so ``manage.py
+screen`` reads them all once instead, in three sequential scans, and keeps them in arrays
+(about 150 MB at a million registrants). Blocking still looks the keys and identifiers up in
+the database; the dates of birth and the candidates' data come from the arrays.
+
+The snapshot is the registry as it was when it was read: a registrant added later is not
+proposed, one deleted later still is. A screen is a test of a feed, not a decision.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from datetime import date
+from functools import cached_property
+
+import numpy as np
+from django.db import connection
+
+from ..keys import compact
+from ..models import Identifier, Registrant, RegistrantBirthDate, RegistrantName
+from .engine import (
+    NAME_KINDS,
+    SEX_CODE,
+    CandidateData,
+    Frequencies,
+    Vocabulary,
+    _expand,
+    _json_list,
+    _select,
+)
+
+FETCH_ROWS = 50_000
+
+
+def _rows(sql: str) -> Iterable[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(FETCH_ROWS):
+            yield from rows
+
+
+def _grouped_by(owner: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of a child table ordered by their owner: (row order, start and count per owner)."""
+    order = np.argsort(owner, kind="stable")
+    ordered = owner[order]
+    start = np.searchsorted(ordered, ids, side="left")
+    count = np.searchsorted(ordered, ids, side="right") - start
+    return order, start, count
+
+
+class RegistrySnapshot:
+    """Every registrant's matching data as arrays indexed by the position of its id in ``ids``."""
+
+    def __init__(self) -> None:
+        started = time.monotonic()
+        self.vocab = Vocabulary()
+        self.countries = Vocabulary()
+        ids, external_id, sex, cit_count, cit_codes, citizenships = [], [], [], [], [], []
+        text = "citizenships::text" if connection.vendor == "postgresql" else "citizenships"
+        for rid, ext, their_sex, their_citizenships in _rows(
+            f"SELECT id, external_id, sex, {text} FROM {Registrant._meta.db_table} ORDER BY id"  # noqa: S608
+        ):
+            ids.append(rid)
+            external_id.append(ext)
+            sex.append(SEX_CODE.get(their_sex, 0))
+            codes = _json_list(their_citizenships) if isinstance(their_citizenships, str) else their_citizenships
+            codes = tuple(codes or ())
+            citizenships.append(codes)
+            cit_count.append(len(codes))
+            cit_codes.extend(self.countries.id(c) for c in codes)
+        self.ids = np.array(ids, dtype=np.int64)
+        # object arrays: a batch gathers its candidates' values in one indexing operation
+        self.external_id = np.array(external_id, dtype=object)
+        self.sex = np.array(sex, dtype=np.int8)
+        self.citizenships = np.fromiter(citizenships, dtype=object, count=len(citizenships))
+        self.cit_count = np.array(cit_count, dtype=np.int64)
+        self.cit_start = np.concatenate(([0], np.cumsum(self.cit_count)[:-1])).astype(np.int64)
+        self.cit_codes = np.array(cit_codes, dtype=np.int64)
+
+        kind_code = {kind: code for code, kind in enumerate(NAME_KINDS)}
+        first_token: dict[str, int] = {}
+        owner, kinds, sur, giv, mid = [], [], [], [], []
+        vocab_id = self.vocab.id
+        for rid, kind, given, middle, surname in _rows(
+            f"SELECT registrant_id, kind, norm_given, norm_middle, norm_surname FROM {RegistrantName._meta.db_table}"  # noqa: S608
+        ):
+            owner.append(rid)
+            kinds.append(kind_code.get(kind, 0))
+            sur.append(vocab_id(surname))
+            first = first_token.get(given)
+            if first is None:
+                first = first_token[given] = vocab_id((given.split() or [""])[0])
+            giv.append(first)
+            mid.append(vocab_id(middle))
+        order, self.name_start, self.name_count = _grouped_by(np.array(owner, dtype=np.int64), self.ids)
+        self.name_kind = np.array(kinds, dtype=np.int8)[order]
+        self.name_surname = np.array(sur, dtype=np.int64)[order]
+        self.name_given = np.array(giv, dtype=np.int64)[order]
+        self.name_middle = np.array(mid, dtype=np.int64)[order]
+
+        owner, ymd = [], []
+        for rid, value in _rows(
+            f"SELECT registrant_id, year * 10000 + month * 100 + day FROM {RegistrantBirthDate._meta.db_table}"  # noqa: S608
+        ):
+            owner.append(rid)
+            ymd.append(value)
+        owner_array = np.array(owner, dtype=np.int64)
+        ymd_array = np.array(ymd, dtype=np.int64)
+        order, self.date_start, self.date_count = _grouped_by(owner_array, self.ids)
+        self.date_ymd = ymd_array[order]
+        # the dates of birth themselves, for blocking: (date, registrant) in date order
+        by_date = np.lexsort((owner_array, ymd_array))
+        self.sorted_ymd = ymd_array[by_date]
+        self.sorted_owner = owner_array[by_date]
+        self.seconds = time.monotonic() - started
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    # --- blocking ---------------------------------------------------------------------------
+
+    def born_on(self, dates: Sequence[date]) -> list[tuple[int, date]]:
+        """(registrant id, date) of every registrant known by one of these dates of birth."""
+        found = []
+        for day in dates:
+            value = day.year * 10000 + day.month * 100 + day.day
+            lo, hi = np.searchsorted(self.sorted_ymd, [value, value + 1])
+            found.extend((rid, day) for rid in self.sorted_owner[lo:hi].tolist())
+        return found
+
+    def unknown(self, registrant_ids: Collection[int]) -> set[int]:
+        """The ids not in the snapshot (registrants added since it was read)."""
+        ids = np.fromiter(registrant_ids, dtype=np.int64, count=len(registrant_ids))
+        pos = np.minimum(np.searchsorted(self.ids, ids), max(len(self.ids) - 1, 0))
+        known = (self.ids[pos] == ids) if len(self.ids) else np.zeros(len(ids), dtype=bool)
+        return set(ids[~known].tolist())
+
+    # --- candidates ---------------------------------------------------------------------------
+
+    def batch_vocabularies(self) -> tuple[Vocabulary, Vocabulary]:
+        """Vocabularies for one batch: the snapshot's strings, to which the batch adds its own."""
+        return self.vocab.copy(), self.countries.copy()
+
+    def candidates(self, ids: Iterable[int], document_kinds: Collection[str], countries: Vocabulary) -> CandidateData:
+        """``engine.fetch`` from the arrays: only the documents are read from the database."""
+        id_array = np.unique(np.fromiter(ids, dtype=np.int64))
+        at = np.searchsorted(self.ids, id_array)
+        n = len(id_array)
+        batch = np.arange(n)
+
+        def gathered(start: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            counts = count[at]
+            starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64) if n else counts
+            return starts, counts, _expand(batch, start[at], count[at])[1]
+
+        _, _, cit_rows = gathered(self.cit_start, self.cit_count)
+        cit_owner = np.repeat(batch, self.cit_count[at])
+        name_start, name_count, name_rows = gathered(self.name_start, self.name_count)
+        date_start, date_count, date_rows = gathered(self.date_start, self.date_count)
+        documents: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+        if document_kinds:
+            where = {rid: k for k, rid in enumerate(id_array.tolist())}
+            for rid, kind, number, country in _select(
+                Identifier._meta.db_table,
+                ("registrant_id", "kind", "norm_value", "issuing_country"),
+                "registrant_id",
+                id_array.tolist(),
+            ):
+                if kind in document_kinds:
+                    documents[where[rid]].append((kind, number, country))
+        return CandidateData(
+            ids=id_array,
+            external_id=self.external_id[at],
+            sex=self.sex[at],
+            citizenship_codes=np.sort(cit_owner * 1000 + self.cit_codes[cit_rows]),
+            has_citizenship=self.cit_count[at] > 0,
+            citizenships=self.citizenships[at],
+            name_start=name_start,
+            name_count=name_count,
+            name_surname=self.name_surname[name_rows],
+            name_given=self.name_given[name_rows],
+            name_middle=self.name_middle[name_rows],
+            name_kind=self.name_kind[name_rows],
+            date_start=date_start,
+            date_count=date_count,
+            date_ymd=self.date_ymd[date_rows],
+            documents=documents,
+        )
+
+    # --- name frequencies ---------------------------------------------------------------------
+
+    @cached_property
+    def frequencies(self) -> Frequencies:
+        """``engine.name_frequencies`` counted from the arrays instead of a grouped query."""
+        items = self.vocab.items
+        compact_id: dict[str, int] = {}
+        compact_of = np.fromiter(
+            (compact_id.setdefault(compact(s), len(compact_id)) for s in items), dtype=np.int64, count=len(items)
+        )
+        compact_names = list(compact_id)
+        surnames = compact_of[self.name_surname]
+        surname_counts = np.bincount(surnames, minlength=len(compact_names))
+        given_counts = np.bincount(self.name_given, minlength=len(items))
+        pair_codes, pair_counts = np.unique(self.name_given * len(compact_names) + surnames, return_counts=True)
+        width = len(compact_names)
+        return Frequencies(
+            total=len(self.name_surname),
+            surnames={compact_names[i]: int(c) for i, c in enumerate(surname_counts.tolist()) if c},
+            given={items[i]: int(c) for i, c in enumerate(given_counts.tolist()) if c},
+            pairs={
+                (items[code // width], compact_names[code % width]): int(c)
+                for code, c in zip(pair_codes.tolist(), pair_counts.tolist(), strict=True)
+            },
+            loaded_at=time.monotonic(),
+        )
+
+
+_snapshot: RegistrySnapshot | None = None
+
+
+def registry_snapshot() -> RegistrySnapshot:
+    """This process's snapshot, read at the first call."""
+    global _snapshot
+    if _snapshot is None:
+        _snapshot = RegistrySnapshot()
+    return _snapshot
+
+
+def forget_snapshot() -> None:
+    global _snapshot
+    _snapshot = None
