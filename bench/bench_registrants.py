@@ -107,7 +107,7 @@ def start_gunicorn(port: int, workers: int, env: dict[str, str]) -> subprocess.P
     while time.monotonic() < deadline:
         try:
             probe = urllib.request.Request(
-                f"http://{HOST}:{port}/accounts/login/", headers={"X-Forwarded-Proto": "https"}
+                f"http://{HOST}:{port}/healthz", headers={"X-Forwarded-Proto": "https"}
             )
             urllib.request.urlopen(probe, timeout=10).read()  # noqa: S310
             return proc

@@ -4,7 +4,7 @@ Matching one batch reads its candidates' names, dates of birth, sex and citizens
 the indexes: about 60 registrants per record, most of them found by a date of birth alone. A
 file of 100,000 records meets nearly every registrant several times over, so ``manage.py
 screen`` reads them all once instead, in three sequential scans, and keeps them in arrays
-(about 150 MB at a million registrants). Blocking still looks the keys and identifiers up in
+(about 300 MB a process at a million registrants). Blocking still looks the keys and identifiers up in
 the database; the dates of birth and the candidates' data come from the arrays.
 
 The snapshot is the registry as it was when it was read: a registrant added later is not
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 from functools import cached_property
 
@@ -38,11 +38,17 @@ from .engine import (
 FETCH_ROWS = 50_000
 
 
-def _rows(sql: str) -> Iterable[tuple]:
+def _chunks(sql: str) -> Iterator[list[tuple]]:
+    """The rows of ``sql`` in lists of at most ``FETCH_ROWS``: columns become arrays chunk by
+    chunk, so no list of a million Python objects is ever built."""
     with connection.cursor() as cursor:
         cursor.execute(sql)
         while rows := cursor.fetchmany(FETCH_ROWS):
-            yield from rows
+            yield rows
+
+
+def _column(chunks: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=dtype)
 
 
 def _grouped_by(owner: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -61,64 +67,77 @@ class RegistrySnapshot:
         started = time.monotonic()
         self.vocab = Vocabulary()
         self.countries = Vocabulary()
-        ids, external_id, sex, cit_count, cit_codes, citizenships = [], [], [], [], [], []
+        self._read_registrants()
+        self._read_names()
+        self._read_birth_dates()
+        self.seconds = time.monotonic() - started
+
+    def _read_registrants(self) -> None:
+        ids, external_id, sex, citizenships, cit_codes = [], [], [], [], []
         text = "citizenships::text" if connection.vendor == "postgresql" else "citizenships"
-        for rid, ext, their_sex, their_citizenships in _rows(
+        country_id = self.countries.id
+        for rows in _chunks(
             f"SELECT id, external_id, sex, {text} FROM {Registrant._meta.db_table} ORDER BY id"  # noqa: S608
         ):
-            ids.append(rid)
-            external_id.append(ext)
-            sex.append(SEX_CODE.get(their_sex, 0))
-            codes = _json_list(their_citizenships) if isinstance(their_citizenships, str) else their_citizenships
-            codes = tuple(codes or ())
-            citizenships.append(codes)
-            cit_count.append(len(codes))
-            cit_codes.extend(self.countries.id(c) for c in codes)
-        self.ids = np.array(ids, dtype=np.int64)
+            n = len(rows)
+            ids.append(np.fromiter((r[0] for r in rows), np.int64, n))
+            external_id.append(np.fromiter((r[1] for r in rows), object, n))
+            sex.append(np.fromiter((SEX_CODE.get(r[2], 0) for r in rows), np.int8, n))
+            # ``_json_list`` keeps one tuple per distinct value: ("US",) is shared by most people
+            codes = [_json_list(r[3]) if isinstance(r[3], str) else tuple(r[3] or ()) for r in rows]
+            citizenships.append(np.fromiter(codes, object, n))
+            cit_codes.append(np.fromiter((country_id(c) for cs in codes for c in cs), np.int64))
+        self.ids = _column(ids, np.int64)
         # object arrays: a batch gathers its candidates' values in one indexing operation
-        self.external_id = np.array(external_id, dtype=object)
-        self.sex = np.array(sex, dtype=np.int8)
-        self.citizenships = np.fromiter(citizenships, dtype=object, count=len(citizenships))
-        self.cit_count = np.array(cit_count, dtype=np.int64)
+        self.external_id = _column(external_id, object)
+        self.sex = _column(sex, np.int8)
+        self.citizenships = _column(citizenships, object)
+        self.cit_count = np.fromiter(map(len, self.citizenships), np.int64, len(self.citizenships))
         self.cit_start = np.concatenate(([0], np.cumsum(self.cit_count)[:-1])).astype(np.int64)
-        self.cit_codes = np.array(cit_codes, dtype=np.int64)
+        self.cit_codes = _column(cit_codes, np.int64)
 
+    def _read_names(self) -> None:
         kind_code = {kind: code for code, kind in enumerate(NAME_KINDS)}
         first_token: dict[str, int] = {}
-        owner, kinds, sur, giv, mid = [], [], [], [], []
         vocab_id = self.vocab.id
-        for rid, kind, given, middle, surname in _rows(
+
+        def first(given: str) -> int:
+            found = first_token.get(given)
+            if found is None:
+                found = first_token[given] = vocab_id((given.split() or [""])[0])
+            return found
+
+        owner, kinds, sur, giv, mid = [], [], [], [], []
+        for rows in _chunks(
             f"SELECT registrant_id, kind, norm_given, norm_middle, norm_surname FROM {RegistrantName._meta.db_table}"  # noqa: S608
         ):
-            owner.append(rid)
-            kinds.append(kind_code.get(kind, 0))
-            sur.append(vocab_id(surname))
-            first = first_token.get(given)
-            if first is None:
-                first = first_token[given] = vocab_id((given.split() or [""])[0])
-            giv.append(first)
-            mid.append(vocab_id(middle))
-        order, self.name_start, self.name_count = _grouped_by(np.array(owner, dtype=np.int64), self.ids)
-        self.name_kind = np.array(kinds, dtype=np.int8)[order]
-        self.name_surname = np.array(sur, dtype=np.int64)[order]
-        self.name_given = np.array(giv, dtype=np.int64)[order]
-        self.name_middle = np.array(mid, dtype=np.int64)[order]
+            n = len(rows)
+            owner.append(np.fromiter((r[0] for r in rows), np.int64, n))
+            kinds.append(np.fromiter((kind_code.get(r[1], 0) for r in rows), np.int8, n))
+            giv.append(np.fromiter((first(r[2]) for r in rows), np.int64, n))
+            mid.append(np.fromiter((vocab_id(r[3]) for r in rows), np.int64, n))
+            sur.append(np.fromiter((vocab_id(r[4]) for r in rows), np.int64, n))
+        order, self.name_start, self.name_count = _grouped_by(_column(owner, np.int64), self.ids)
+        self.name_kind = _column(kinds, np.int8)[order]
+        self.name_surname = _column(sur, np.int64)[order]
+        self.name_given = _column(giv, np.int64)[order]
+        self.name_middle = _column(mid, np.int64)[order]
 
+    def _read_birth_dates(self) -> None:
         owner, ymd = [], []
-        for rid, value in _rows(
+        for rows in _chunks(
             f"SELECT registrant_id, year * 10000 + month * 100 + day FROM {RegistrantBirthDate._meta.db_table}"  # noqa: S608
         ):
-            owner.append(rid)
-            ymd.append(value)
-        owner_array = np.array(owner, dtype=np.int64)
-        ymd_array = np.array(ymd, dtype=np.int64)
+            n = len(rows)
+            owner.append(np.fromiter((r[0] for r in rows), np.int64, n))
+            ymd.append(np.fromiter((r[1] for r in rows), np.int64, n))
+        owner_array, ymd_array = _column(owner, np.int64), _column(ymd, np.int64)
         order, self.date_start, self.date_count = _grouped_by(owner_array, self.ids)
         self.date_ymd = ymd_array[order]
         # the dates of birth themselves, for blocking: (date, registrant) in date order
         by_date = np.lexsort((owner_array, ymd_array))
         self.sorted_ymd = ymd_array[by_date]
         self.sorted_owner = owner_array[by_date]
-        self.seconds = time.monotonic() - started
 
     def __len__(self) -> int:
         return len(self.ids)
