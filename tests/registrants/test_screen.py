@@ -162,6 +162,14 @@ def test_a_long_file_is_screened_against_a_snapshot_read_once(registry, tmp_path
     assert _scans(ctx.captured_queries) == {}
 
 
+def test_a_snapshot_of_an_empty_registry_finds_nobody(db, tmp_path, settings):
+    settings.MATCH_SCREEN_SNAPSHOT_ROWS = 1
+    path = write(tmp_path, ROWS[:4])
+    code, out, err = run(path)
+    assert code == 0 and "screened 4 rows: match 0, review 0, no_match 4" in err
+    assert {row["decision"] for row in csv.DictReader(io.StringIO(out))} == {"no_match"}
+
+
 def test_each_screen_reads_its_own_snapshot(registry, tmp_path, settings):  # noqa: F811
     settings.MATCH_SCREEN_SNAPSHOT_ROWS = 1
     path = write(tmp_path, ["Z1,departure,TECS,,IAD,Zebulon,,Quixley,1991-09-09,M,US,,,,"])
