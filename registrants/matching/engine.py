@@ -472,16 +472,7 @@ def fetch(
     rows = [rows[i] for i in order]
     dates = _select(RegistrantBirthDate._meta.db_table, ("registrant_id", "date"), "registrant_id", id_list)
     d_order, date_start, date_count = _grouped([where[r[0]] for r in dates], n)
-    documents: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
-    if document_kinds:
-        for rid, kind, number, country in _select(
-            Identifier._meta.db_table,
-            ("registrant_id", "kind", "norm_value", "issuing_country"),
-            "registrant_id",
-            id_list,
-        ):
-            if kind in document_kinds:
-                documents[where[rid]].append((kind, number, country))
+    documents = candidate_documents(id_list, document_kinds)
     return CandidateData(
         ids=id_array,
         external_id=external_id,
@@ -500,6 +491,23 @@ def fetch(
         date_ymd=np.fromiter((_ymd(_as_date(dates[i][1])) for i in d_order), dtype=np.int64, count=len(dates)),
         documents=documents,
     )
+
+
+def candidate_documents(
+    id_list: Sequence[int], document_kinds: Collection[str]
+) -> dict[int, list[tuple[str, str, str]]]:
+    """The documents of these kinds held by the registrants of ``id_list`` (sorted), by position
+    in it: (kind, normalised number, issuing country). No query when no kind is asked for."""
+    documents: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    if not document_kinds:
+        return documents
+    where = {rid: k for k, rid in enumerate(id_list)}
+    for rid, kind, number, country in _select(
+        Identifier._meta.db_table, ("registrant_id", "kind", "norm_value", "issuing_country"), "registrant_id", id_list
+    ):
+        if kind in document_kinds:
+            documents[where[rid]].append((kind, number, country))
+    return documents
 
 
 @lru_cache(maxsize=4096)
@@ -582,9 +590,8 @@ class _Strings:
 
     def equal(self, code) -> np.ndarray:
         """Pairs whose ``code(string)`` is equal (computed once per distinct string)."""
-        ids: dict[str, int] = {}
-        codes = np.fromiter((ids.setdefault(code(x), len(ids)) for x in self.items), np.int64, len(self.items))
-        return codes[self.left] == codes[self.right]
+        coded = self.mapped(code)
+        return coded.left == coded.right
 
     def similar_sound(self, where: np.ndarray) -> np.ndarray:
         """``_similar_sound`` on the pairs of ``where`` where it can be true (both present and

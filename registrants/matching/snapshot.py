@@ -14,16 +14,15 @@ proposed, one deleted later still is. A screen is a test of a feed, not a decisi
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 from functools import cached_property
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 
 from ..keys import compact
-from ..models import Identifier, Registrant, RegistrantBirthDate, RegistrantName
+from ..models import Registrant, RegistrantBirthDate, RegistrantName
 from .engine import (
     NAME_KINDS,
     SEX_CODE,
@@ -32,7 +31,7 @@ from .engine import (
     Vocabulary,
     _expand,
     _json_list,
-    _select,
+    candidate_documents,
 )
 
 FETCH_ROWS = 50_000
@@ -52,7 +51,8 @@ def _column(chunks: list[np.ndarray], dtype) -> np.ndarray:
 
 
 def _grouped_by(owner: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rows of a child table ordered by their owner: (row order, start and count per owner)."""
+    """Rows of a child table ordered by their owner: (row order, start and count per owner in
+    ``ids``). Rows of an owner not in ``ids`` are never pointed at."""
     order = np.argsort(owner, kind="stable")
     ordered = owner[order]
     start = np.searchsorted(ordered, ids, side="left")
@@ -67,9 +67,14 @@ class RegistrySnapshot:
         started = time.monotonic()
         self.vocab = Vocabulary()
         self.countries = Vocabulary()
-        self._read_registrants()
-        self._read_names()
-        self._read_birth_dates()
+        consistent = connection.vendor == "postgresql" and not connection.in_atomic_block
+        with transaction.atomic():
+            if consistent:  # the three scans see the registry at one instant
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            self._read_registrants()
+            self._read_names()
+            self._read_birth_dates()
         self.seconds = time.monotonic() - started
 
     def _read_registrants(self) -> None:
@@ -182,17 +187,7 @@ class RegistrySnapshot:
         cit_owner = np.repeat(batch, self.cit_count[at])
         name_start, name_count, name_rows = gathered(self.name_start, self.name_count)
         date_start, date_count, date_rows = gathered(self.date_start, self.date_count)
-        documents: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
-        if document_kinds:
-            where = {rid: k for k, rid in enumerate(id_array.tolist())}
-            for rid, kind, number, country in _select(
-                Identifier._meta.db_table,
-                ("registrant_id", "kind", "norm_value", "issuing_country"),
-                "registrant_id",
-                id_array.tolist(),
-            ):
-                if kind in document_kinds:
-                    documents[where[rid]].append((kind, number, country))
+        documents = candidate_documents(id_array.tolist(), document_kinds)
         return CandidateData(
             ids=id_array,
             external_id=self.external_id[at],

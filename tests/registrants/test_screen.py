@@ -152,7 +152,8 @@ def test_a_long_file_is_screened_against_a_snapshot_read_once(registry, tmp_path
         "registrants_registrantbirthdate": 1,
     }
     # then per batch: the keys, and the identifiers of the records carrying a document (by number and by candidate)
-    assert len(ctx.captured_queries) <= 3 + 3 * 3
+    statements = [q for q in ctx.captured_queries if not re.match(r"(SAVEPOINT|RELEASE|SET TRANSACTION)", q["sql"])]
+    assert len(statements) <= 3 + 3 * 3
     assert snapshot_module._snapshot is None  # not kept once the run is done
 
     settings.MATCH_SCREEN_SNAPSHOT_ROWS = 121  # a shorter file: batch by batch through the indexes
