@@ -403,8 +403,10 @@ MATCH_FREQUENCY_TTL = env.int("MATCH_FREQUENCY_TTL", default=0 if TESTING else 9
 # A web worker reads the name frequencies when it starts (rsoits/wsgi.py), not at its first hit.
 MATCH_WARM_UP_AT_START = env.bool("MATCH_WARM_UP_AT_START", default=not TESTING)
 MATCH_SCREEN_BATCH = env.int("MATCH_SCREEN_BATCH", default=1000)
-# Processes `manage.py screen` matches its batches in (its --workers option overrides this).
-MATCH_SCREEN_WORKERS = env.int("MATCH_SCREEN_WORKERS", default=1)
+# Processes `manage.py screen` matches its batches in (its --workers option overrides this);
+# 0: automatic, as many as the machine has cores (at most 4) for a file matched against the
+# registry snapshot below, one for a shorter file.
+MATCH_SCREEN_WORKERS = env.int("MATCH_SCREEN_WORKERS", default=1 if TESTING else 0)
 # From this many records on, `manage.py screen` reads the registry's matching data once per
 # process instead of each batch's candidates (registrants/matching/snapshot.py); 0: never.
 MATCH_SCREEN_SNAPSHOT_ROWS = env.int("MATCH_SCREEN_SNAPSHOT_ROWS", default=20000)

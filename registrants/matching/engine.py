@@ -333,13 +333,12 @@ def block(
         found[key].append(rid)
     # Dates of birth alone, through the index on the dates themselves (``keys.date_key``).
     dates = sorted({d for p in prepared for d in (p.dob, p.swapped_dob) if d})
-    born = (
-        snapshot.born_on(dates)
-        if snapshot is not None
-        else _select(RegistrantBirthDate._meta.db_table, ("registrant_id", "date"), "date", dates)
-    )
-    for rid, dob in born:
-        found[date_key(_as_date(dob))].append(rid)
+    if snapshot is not None:
+        for day, rids in snapshot.born_on(dates):
+            found[date_key(day)].extend(rids)
+    else:
+        for rid, dob in _select(RegistrantBirthDate._meta.db_table, ("registrant_id", "date"), "date", dates):
+            found[date_key(_as_date(dob))].append(rid)
     numbers = sorted({number for p in prepared for _, number, _ in p.documents})
     by_number: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     for rid, kind, number, country in _select(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import itertools
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -136,7 +137,8 @@ def screen(source: IO[str], out: IO[str], *, batch_size: int | None = None, work
 
     The first ``MATCH_SCREEN_SNAPSHOT_ROWS`` records are read before matching starts: a file
     that long is matched against a snapshot of the registry's matching data that each process
-    reads once (``snapshot.py``), a shorter one batch by batch through the indexes."""
+    reads once (``snapshot.py``), a shorter one batch by batch through the indexes. ``workers``
+    0 (the default outside the tests) chooses with ``automatic_workers``."""
     batch_size = batch_size or settings.MATCH_SCREEN_BATCH
     workers = workers or settings.MATCH_SCREEN_WORKERS
     result = ScreenResult()
@@ -163,6 +165,8 @@ def screen(source: IO[str], out: IO[str], *, batch_size: int | None = None, work
                 break
     snapshot = threshold > 0 and sum(len(b) for b in ahead) >= threshold
     batches = itertools.chain(ahead, batches)
+    if workers <= 0:
+        workers = automatic_workers(snapshot)
     if workers <= 1:
         forget_snapshot()  # read afresh for this run, and not kept once it is done
         try:
@@ -185,6 +189,18 @@ def screen(source: IO[str], out: IO[str], *, batch_size: int | None = None, work
         while pending:
             write(pending.popleft().result())
     return result
+
+
+MAX_AUTOMATIC_WORKERS = 4  # each holds its own registry snapshot (about 550 MB at a million)
+
+
+def automatic_workers(snapshot: bool) -> int:
+    """Processes for ``MATCH_SCREEN_WORKERS = 0``: a file long enough for the registry snapshot
+    is matched on every core (at most ``MAX_AUTOMATIC_WORKERS``); a shorter one is not worth
+    starting processes for."""
+    if not snapshot:
+        return 1
+    return max(1, min(os.cpu_count() or 1, MAX_AUTOMATIC_WORKERS))
 
 
 def _batches(reader: csv.DictReader, result: ScreenResult, batch_size: int) -> Iterator[list[tuple[str, Subject]]]:

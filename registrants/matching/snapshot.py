@@ -149,14 +149,15 @@ class RegistrySnapshot:
 
     # --- blocking ---------------------------------------------------------------------------
 
-    def born_on(self, dates: Sequence[date]) -> list[tuple[int, date]]:
-        """(registrant id, date) of every registrant known by one of these dates of birth."""
-        found = []
-        for day in dates:
-            value = day.year * 10000 + day.month * 100 + day.day
-            lo, hi = np.searchsorted(self.sorted_ymd, [value, value + 1])
-            found.extend((rid, day) for rid in self.sorted_owner[lo:hi].tolist())
-        return found
+    def born_on(self, dates: Sequence[date]) -> list[tuple[date, list[int]]]:
+        """Each of these dates of birth with the registrants known by it (in id order)."""
+        if not dates:
+            return []
+        values = np.array([d.year * 10000 + d.month * 100 + d.day for d in dates], dtype=np.int64)
+        lo = np.searchsorted(self.sorted_ymd, values, side="left").tolist()
+        hi = np.searchsorted(self.sorted_ymd, values, side="right").tolist()
+        owners = self.sorted_owner
+        return [(day, owners[a:b].tolist()) for day, a, b in zip(dates, lo, hi, strict=True) if b > a]
 
     def unknown(self, registrant_ids: Collection[int]) -> set[int]:
         """The ids not in the snapshot (registrants added since it was read)."""

@@ -188,24 +188,60 @@ def test_each_screen_reads_its_own_snapshot(registry, tmp_path, settings):  # no
     assert next(iter(csv.DictReader(io.StringIO(after))))["registrant_external_id"] == "TX-LATER"
 
 
+def test_automatic_workers_start_processes_only_for_a_file_matched_against_the_snapshot(monkeypatch):
+    from registrants.matching import screening
+
+    monkeypatch.setattr(screening.os, "cpu_count", lambda: 2)
+    assert screening.automatic_workers(snapshot=True) == 2
+    assert screening.automatic_workers(snapshot=False) == 1
+    monkeypatch.setattr(screening.os, "cpu_count", lambda: 64)
+    assert screening.automatic_workers(snapshot=True) == screening.MAX_AUTOMATIC_WORKERS
+    monkeypatch.setattr(screening.os, "cpu_count", lambda: None)
+    assert screening.automatic_workers(snapshot=True) == 1
+
+
 @requires_postgres  # the processes read committed data through their own connections
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("snapshot_rows", [0, 1], ids=["indexes", "snapshot"])
+@pytest.mark.parametrize(
+    ("snapshot_rows", "workers"),
+    [(0, ["--workers", "2"]), (1, ["--workers", "2"]), (1, [])],
+    ids=["indexes", "snapshot", "automatic"],
+)
 def test_screen_in_several_processes_gives_the_same_output_in_input_order(
     registry,  # noqa: F811
     tmp_path,
     settings,
+    monkeypatch,
     snapshot_rows,
+    workers,
 ):
+    from registrants.matching import screening
+
     settings.MATCH_SCREEN_SNAPSHOT_ROWS = snapshot_rows
     rows = [row.replace("R1,", f"A{n},", 1) for n, row in enumerate([ROWS[0]] * 7)]
     path = write(tmp_path, [*ROWS, *rows, *ROWS[:4]])
     code, one, err_one = run(path, "--batch", "2")
     assert code == 1  # the two bad rows, reported either way
-    code, two, err_two = run(path, "--batch", "2", "--workers", "2")
+    settings.MATCH_SCREEN_WORKERS = 0  # automatic: used where no --workers is given
+    monkeypatch.setattr(screening.os, "cpu_count", lambda: 2)
+    started = []
+    monkeypatch.setattr(screening, "ProcessPoolExecutor", _Recording(screening.ProcessPoolExecutor, started))
+    code, two, err_two = run(path, "--batch", "2", *workers)
+    assert started == [2]  # matched in two processes
     assert code == 1
     assert two == one
     assert err_two == err_one
     records = [row["record_id"] for row in csv.DictReader(io.StringIO(two))]
     assert records[0] == "R1" and records.index("A0") < records.index("A6")
     assert {"R1", "R2", "R3", "R4", "A0", "A6"} <= set(records)
+
+
+class _Recording:
+    """``ProcessPoolExecutor``, noting how many processes each pool was given."""
+
+    def __init__(self, executor, started: list) -> None:
+        self.executor, self.started = executor, started
+
+    def __call__(self, *args, **kwargs):
+        self.started.append(kwargs["max_workers"])
+        return self.executor(*args, **kwargs)

@@ -25,8 +25,8 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=None,
-            help="Processes matching batches in parallel (default MATCH_SCREEN_WORKERS, 1); the output keeps the "
-            "input's order.",
+            help="Processes matching batches in parallel (default MATCH_SCREEN_WORKERS: automatic, every core up to "
+            "4 for a file of MATCH_SCREEN_SNAPSHOT_ROWS records or more, else 1); the output keeps the input's order.",
         )
 
     def handle(self, *args, **options):
