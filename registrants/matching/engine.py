@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import time
 from collections import defaultdict
@@ -592,22 +593,25 @@ class _Strings:
         coded = self.mapped(code)
         return coded.left == coded.right
 
-    def similar_sound(self, where: np.ndarray) -> np.ndarray:
-        """``_similar_sound`` on the pairs of ``where`` where it can be true (both present and
-        not equal)."""
-        result = np.zeros(len(self.left), dtype=bool)
-        todo = np.nonzero(where & (self.left != self.right) & (self.shortest > 0))[0]
-        items = self.items
-        result[todo] = [
-            _similar_sound(items[a], items[b])
-            for a, b in zip(self.left[todo].tolist(), self.right[todo].tolist(), strict=True)
-        ]
-        return result
+
+def _sound_alike(left: np.ndarray, right: np.ndarray, vocab: Vocabulary, code) -> np.ndarray:
+    """``_similar_sound`` of ``code(string)`` for pairs of vocabulary ids, once per distinct pair:
+    the match rating approach (jellyfish), the one comparison still made pair by pair."""
+    if not len(left):
+        return np.zeros(0, dtype=bool)
+    width = len(vocab.items) + 1
+    uniq, inverse = np.unique(left * width + right, return_inverse=True)
+    items = vocab.items
+    alike = np.fromiter(
+        (_similar_sound(code(items[c // width]), code(items[c % width])) for c in uniq.tolist()), bool, len(uniq)
+    )
+    return alike[inverse.reshape(-1)]
 
 
 def surname_levels(strings: _Strings) -> np.ndarray:
     """Agreement level of normalised surnames: exact, part of a compound, phonetic, spelling
-    variant (typo, transposed letters), different, missing."""
+    variant (typo, transposed letters), different, missing. Sounding alike by the match rating
+    approach is looked for later, among the pairs found different (``_sound_alike``)."""
     compacted = strings.mapped(compact)
     lc, rc = compacted.side(compacted.left), compacted.side(compacted.right)
     n = len(lc)
@@ -624,15 +628,12 @@ def surname_levels(strings: _Strings) -> np.ndarray:
     level[parts >= 100] = PART
     level[compacted.left == compacted.right] = EXACT
     level[(shortest == 0)] = MISSING
-    # Transliterations the other keys miss (Schewtschenko~Shevchenko, Wolkow~Volkov, Chung~Jung),
-    # looked for only where nothing else agrees.
-    level[compacted.similar_sound(level == DIFFERENT)] = SIMILAR
     return level
 
 
 def given_levels(strings: _Strings) -> np.ndarray:
     """Agreement level of first given names: exact, nickname, phonetic, spelling variant,
-    initial only, sounding alike (match rating approach), different, missing."""
+    initial only, different, missing (sounding alike: ``_sound_alike``, later)."""
     ul, ur = strings.side(strings.left), strings.side(strings.right)
     jw = process.cpdist(ul, ur, scorer=JaroWinkler.normalized_similarity, workers=_workers(len(ul)))
     osa = process.cpdist(ul, ur, scorer=OSA.distance, workers=_workers(len(ul)))
@@ -654,9 +655,6 @@ def given_levels(strings: _Strings) -> np.ndarray:
     level[(shortest == 1) & strings.equal(lambda x: x[:1])] = INITIAL
     level[strings.left == strings.right] = EXACT
     level[shortest == 0] = MISSING
-    # Transliterations the other keys miss (Aisha~Ayesha, Maryam~Miriam, Pyotr~Petr), looked for
-    # only where nothing else agrees.
-    level[strings.similar_sound(level == DIFFERENT)] = SIMILAR
     return level
 
 
@@ -763,6 +761,18 @@ GIVEN_TEXT = {
 MIDDLE_TEXT = {EXACT: "exact {b}", INITIAL: "initial {a}~{b}", DIFFERENT: "different ({a} / {b})"}
 
 
+def _review_floor_bits() -> float:
+    """The evidence (bits over the prior) from which a candidate's score reaches
+    ``MATCH_REVIEW_THRESHOLD``, less a margin for rounding; minus infinity when every candidate
+    may reach it."""
+    review = settings.MATCH_REVIEW_THRESHOLD
+    if review <= 0:
+        return -math.inf
+    # From 50 bits on, a score rounds to 1.0, which even a threshold of 1 lets through.
+    floor = 50.0 if review >= 1 else min(math.log2(review / (1 - review)), 50.0)
+    return -math.inf if floor <= -60 else settings.MATCH_PRIOR_BITS + floor - 1e-6
+
+
 def match_batch(
     subjects: Sequence[Subject], exclude: Sequence[Collection[int]], snapshot: RegistrySnapshot | None = None
 ) -> list[MatchResult]:
@@ -842,24 +852,16 @@ def match_batch(
         np.full(len(u_giv), EXACT), u_giv, "given"
     )
     joint = np.clip(np.log2(M_NAME * M_NAME / np.maximum(u_pair, 1e-12)), 2.0, independent)
-    both_agree = (sur_level >= TYPO) & (giv_level >= TYPO)
-    name_bits = (
-        _name_weight(sur_level, u_sur, "surname")
-        + _name_weight(giv_level, u_giv, "given")
-        - np.where(both_agree, independent - joint, 0.0)
-        + MIDDLE_TABLE[mid_level]
-        - SWAP_PENALTY * swapped
-    )
-    # the best name row of each pair
-    best_row = np.full(n_pairs, -1, dtype=np.int64)
-    if len(row_pair):
-        order = np.lexsort((-name_bits, row_pair))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = row_pair[order][1:] != row_pair[order][:-1]
-        best_row[row_pair[order][first]] = order[first]
-    has_name = best_row >= 0
-    safe_row = np.maximum(best_row, 0)
-    names_bits = np.where(has_name, name_bits[safe_row] if len(name_bits) else 0.0, 0.0)
+
+    def bits_of_names(sur_level: np.ndarray, giv_level: np.ndarray) -> np.ndarray:
+        both_agree = (sur_level >= TYPO) & (giv_level >= TYPO)
+        return (
+            _name_weight(sur_level, u_sur, "surname")
+            + _name_weight(giv_level, u_giv, "given")
+            - np.where(both_agree, independent - joint, 0.0)
+            + MIDDLE_TABLE[mid_level]
+            - SWAP_PENALTY * swapped
+        )
 
     # dates of birth: the best agreement over the candidate's dates
     s_ymd = np.array([_ymd(p.dob) for p in prepared], dtype=np.int64)
@@ -911,7 +913,38 @@ def match_batch(
                 doc_text[k] = {kind: "different number"}
                 break
 
-    total_bits = names_bits + dob_bits + sex_bits + nat_bits + doc_bits
+    other_bits = dob_bits + sex_bits + nat_bits + doc_bits
+    # Names that are different by every other comparison may still sound alike by the match
+    # rating approach (transliterations the other keys miss: Schewtschenko~Shevchenko,
+    # Wolkow~Volkov, Aisha~Ayesha, Pyotr~Petr). It is the one comparison still made pair by pair,
+    # so it is made only for the candidates it can bring to the review threshold: a name
+    # sounding alike weighs more than a different one, so the candidates that stay under the
+    # threshold even with every different name sounding alike are left as they are (most of
+    # them: people born on the reported day with unrelated names). What is reported is the same.
+    sur_open, giv_open = sur_level == DIFFERENT, giv_level == DIFFERENT
+    open_rows = sur_open | giv_open
+    if open_rows.any():
+        hopeful = bits_of_names(np.where(sur_open, SIMILAR, sur_level), np.where(giv_open, SIMILAR, giv_level))
+        best_hope = np.full(n_pairs, -np.inf)
+        np.maximum.at(best_hope, row_pair, hopeful)
+        reachable = id_equal | (best_hope + other_bits >= _review_floor_bits())
+        rows = np.nonzero(open_rows & reachable[row_pair])[0]
+        sur_rows, giv_rows = rows[sur_open[rows]], rows[giv_open[rows]]
+        sur_level[sur_rows[_sound_alike(left_sur[sur_rows], right_sur[sur_rows], vocab, compact)]] = SIMILAR
+        giv_level[giv_rows[_sound_alike(left_giv[giv_rows], right_giv[giv_rows], vocab, str)]] = SIMILAR
+    name_bits = bits_of_names(sur_level, giv_level)
+    # the best name row of each pair
+    best_row = np.full(n_pairs, -1, dtype=np.int64)
+    if len(row_pair):
+        order = np.lexsort((-name_bits, row_pair))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = row_pair[order][1:] != row_pair[order][:-1]
+        best_row[row_pair[order][first]] = order[first]
+    has_name = best_row >= 0
+    safe_row = np.maximum(best_row, 0)
+    names_bits = np.where(has_name, name_bits[safe_row] if len(name_bits) else 0.0, 0.0)
+
+    total_bits = names_bits + dob_bits + sex_bits + nat_bits + doc_bits  # (in this order: the same float sums)
     scores = 1.0 / (1.0 + np.exp2(-np.clip(total_bits - settings.MATCH_PRIOR_BITS, -60, 60)))
     best_sur = np.where(has_name, sur_level[safe_row] if len(sur_level) else MISSING, MISSING)
     best_giv = np.where(has_name, giv_level[safe_row] if len(giv_level) else MISSING, MISSING)

@@ -194,6 +194,41 @@ def test_given_name_transliterated_beyond_phonetic_keys(registry):
     assert top.fields["surname"] == "exact HADDAD"
 
 
+def test_sounding_alike_is_compared_only_for_candidates_it_can_bring_to_review(registry, monkeypatch):
+    """The match rating approach runs pair by pair, so only where a name sounding alike could
+    lift a candidate to the review threshold: not for people merely born on the reported day."""
+    from registrants.matching import engine
+
+    compared = []
+    similar_sound = engine._similar_sound
+
+    def recording(a, b):
+        compared.append((a, b))
+        return similar_sound(a, b)
+
+    monkeypatch.setattr(engine, "_similar_sound", recording)
+    # William Johnson's date of birth, a name nobody on that date has: three candidates by the date alone
+    result = match_subject(Subject(given_name="Ayesha", surname="Haddad", date_of_birth=date(1975, 3, 14)))
+    assert result.blocked == 3 and result.decision == Decision.NO_MATCH
+    assert compared == []
+    # Aisha Haddad's own date: the given name is compared, and sounds alike
+    result = match_subject(Subject(given_name="Ayesha", surname="Haddad", date_of_birth=date(1986, 2, 3)))
+    assert ("AYESHA", "AISHA") in compared
+    assert result.candidates[0].fields["given name"] == "similar sound AYESHA~AISHA"
+
+
+def test_surname_transliterated_beyond_phonetic_keys(db):
+    agency = AgencyFactory(code="TX", name="Texas DPS SOR", jurisdiction="TX", ori="TX0000000")
+    taras = registrant_create(
+        actor=None, registering_agency=agency, external_id="TX-UA", given_name="Taras", surname="Shevchenko",
+        date_of_birth=date(1974, 3, 9), sex="M",
+    )  # fmt: skip
+    top = assert_found(
+        Subject(given_name="Taras", surname="Schewtschenko", date_of_birth=date(1974, 3, 9), sex="M"), taras
+    )
+    assert top.fields["surname"] == "similar sound SCHEWTSCHENKO~SHEVCHENKO"
+
+
 def test_transliteration_from_another_script(registry):
     assert_found(
         Subject(given_name="Александр", surname="Иванов", date_of_birth=date(1979, 12, 1)),
