@@ -4,8 +4,9 @@ Matching one batch reads its candidates' names, dates of birth, sex and citizens
 the indexes: about 60 registrants per record, most of them found by a date of birth alone. A
 file of 100,000 records meets nearly every registrant several times over, so ``manage.py
 screen`` reads them all once instead, in three sequential scans, and keeps them in arrays
-(about 300 MB a process at a million registrants). Blocking still looks the keys and identifiers up in
-the database; the dates of birth and the candidates' data come from the arrays.
+(about 300 MB a process at a million registrants). Blocking still looks the keys and
+identifiers up in the database; the dates of birth and the candidates' data come from the
+arrays.
 
 The snapshot is the registry as it was when it was read: a registrant added later is not
 proposed, one deleted later still is. A screen is a test of a feed, not a decision.
