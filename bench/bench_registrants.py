@@ -106,9 +106,7 @@ def start_gunicorn(port: int, workers: int, env: dict[str, str]) -> subprocess.P
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            probe = urllib.request.Request(
-                f"http://{HOST}:{port}/healthz", headers={"X-Forwarded-Proto": "https"}
-            )
+            probe = urllib.request.Request(f"http://{HOST}:{port}/healthz", headers={"X-Forwarded-Proto": "https"})
             urllib.request.urlopen(probe, timeout=10).read()  # noqa: S310
             return proc
         except OSError:  # URLError, refused, timed out while the workers boot

@@ -116,11 +116,8 @@ def _resent(existing: Hit, agency_id: int, actor: Any) -> Hit:
     return existing
 
 
-@transaction.atomic
-@audited_service
-def hit_record(*, actor: Any, agency: Agency | None = None, **fields: Any) -> tuple[Hit, bool]:
-    """Store a hit without matching it; ``(hit, False)`` when the (source, source id) is already
-    stored. Race-safe: the unique constraint decides, and the loser reads the winner's row."""
+def _new_hit(*, actor: Any, agency: Agency | None, fields: dict[str, Any]) -> Hit:
+    """A validated, unsaved hit of ``fields`` submitted by ``actor`` (for ``agency``)."""
     unknown = set(fields) - HIT_INPUT_FIELDS
     if unknown:
         raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
@@ -136,10 +133,16 @@ def hit_record(*, actor: Any, agency: Agency | None = None, **fields: Any) -> tu
         submitted_by=actor if actor is not None and actor.pk else None,
         status=HitStatus.NEW,
     )
-    # Uniqueness is left to the insert below, where a resend (or a concurrent twin) is caught
-    # without a query ahead of every new hit; the agency, the user and the installation are rows
-    # already read, not re-checked one query each.
+    # Uniqueness is left to the insert (``_insert``), where a resend (or a concurrent twin) is
+    # caught without a query ahead of every new hit; the agency, the user and the installation
+    # are rows already read, not re-checked one query each.
     hit.full_clean(exclude=RELATED_READ, validate_unique=False, validate_constraints=False)
+    return hit
+
+
+def _insert(hit: Hit, actor: Any) -> tuple[Hit, bool]:
+    """Insert ``hit``; ``(hit, True)``, or ``(the hit already stored, False)`` when its (source,
+    source id) is. Race-safe: the unique constraint decides, and the loser reads the winner's row."""
     try:
         with transaction.atomic():
             hit.save()
@@ -147,21 +150,41 @@ def hit_record(*, actor: Any, agency: Agency | None = None, **fields: Any) -> tu
         existing = Hit.objects.filter(source=hit.source, source_id=hit.source_id).first()
         if existing is None:
             raise
-        return _resent(existing, agency_id, actor), False
+        return _resent(existing, hit.submitting_agency_id, actor), False
     return hit, True
 
 
 @transaction.atomic
 @audited_service
+def hit_record(*, actor: Any, agency: Agency | None = None, **fields: Any) -> tuple[Hit, bool]:
+    """Store a hit without matching it (a batch import matches its rows together afterwards,
+    ``hits_match``); ``(hit, False)`` when the (source, source id) is already stored."""
+    return _insert(_new_hit(actor=actor, agency=agency, fields=fields), actor)
+
+
+@transaction.atomic
+@audited_service
 def hit_ingest(*, actor: Any, agency: Agency | None = None, **fields: Any) -> tuple[Hit, bool]:
-    """Store a hit and match it. Returns ``(hit, created)``; a resend creates nothing."""
-    hit, created = hit_record(actor=actor, agency=agency, **fields)
-    if created:
-        result = match_subject(subject_of(hit), exclude=_false_matches([hit])[hit.pk])
-        _apply_result(hit, result)
-        if hit.event_type == HitEventType.IMESA_MATCH:
-            _publish_dod(hit, actor)
-    return hit, created
+    """Match a hit and store it with its result. Returns ``(hit, created)``; a resend creates
+    nothing and returns the hit already stored.
+
+    The hit is matched before it is inserted, so that it is written once, already in the status
+    the engine's decision gives it (one row and one history row, not an insert and an update);
+    its ``HitDecision`` still records the move from new."""
+    hit = _new_hit(actor=actor, agency=agency, fields=fields)
+    result = match_subject(subject_of(hit), exclude=_false_matches([hit])[hit.pk])
+    decision, registrant = _engine_decision(result)
+    hit.decision = decision
+    from_status = hit.status
+    _move(hit, ENGINE_DECISIONS[decision], registrant=registrant)
+    hit, created = _insert(hit, actor)
+    if not created:
+        return hit, False
+    _store_candidates(hit, result)
+    _record_decision(hit, ENGINE_DECISIONS[decision], from_status=from_status, actor=None, registrant=registrant)
+    if hit.event_type == HitEventType.IMESA_MATCH:
+        _publish_dod(hit, actor)
+    return hit, True
 
 
 def _publish_dod(hit: Hit, actor: Any) -> None:
@@ -242,9 +265,17 @@ def hits_match(*, actor: Any = None, hits: Sequence[Hit]) -> None:
             _publish_dod(hit, actor)
 
 
-def _apply_result(hit: Hit, result: MatchResult) -> None:
-    """Store the ranked candidates and move the hit on: an automatic match confirms it, a
-    review puts it in the queue, no match closes it."""
+def _engine_decision(result: MatchResult) -> tuple[str, Registrant | None]:
+    """The engine's decision on a hit, and the registrant of an automatic match (read with the
+    agencies its routing reads: the registering SORA, the installation)."""
+    decision = result.decision if result.candidates else MatchDecision.NO_MATCH
+    if decision != MatchDecision.MATCH:
+        return decision, None
+    best = next((c for c in result.candidates if c.decision == MatchDecision.MATCH), result.candidates[0])
+    return decision, Registrant.objects.select_related("registering_agency", "installation").get(pk=best.registrant_id)
+
+
+def _store_candidates(hit: Hit, result: MatchResult) -> None:
     HitCandidate.objects.bulk_create(
         HitCandidate(
             hit=hit,
@@ -257,29 +288,29 @@ def _apply_result(hit: Hit, result: MatchResult) -> None:
         )
         for rank, c in enumerate(result.candidates, start=1)
     )
-    decision = result.decision if result.candidates else MatchDecision.NO_MATCH
+
+
+def _apply_result(hit: Hit, result: MatchResult) -> None:
+    """Store the ranked candidates of a stored hit and move it on: an automatic match confirms
+    it, a review puts it in the queue, no match closes it."""
+    _store_candidates(hit, result)
+    decision, registrant = _engine_decision(result)
     hit.decision = decision
-    registrant = None
-    if decision == MatchDecision.MATCH:
-        best = next((c for c in result.candidates if c.decision == MatchDecision.MATCH), result.candidates[0])
-        # With the agencies routing reads (the registering SORA, the installation).
-        registrant = Registrant.objects.select_related("registering_agency", "installation").get(pk=best.registrant_id)
     _transition(hit, ENGINE_DECISIONS[decision], actor=None, registrant=registrant)
 
 
 # --- decisions ---------------------------------------------------------------------------
 
 
-def _transition(
+def _move(
     hit: Hit,
     decision: str,
     *,
-    actor: Any,
     registrant: Registrant | None = None,
     duplicate_of: Hit | None = None,
-    note: str = "",
     to_status: str | None = None,
-) -> HitDecision:
+) -> None:
+    """Set the status ``decision`` moves ``hit`` to (``TRANSITIONS``), in memory."""
     key = (hit.status, decision)
     if key not in TRANSITIONS:
         raise ValidationError(
@@ -288,7 +319,6 @@ def _transition(
                 f"'{ReviewDecision(decision).label}'."
             }
         )
-    from_status = hit.status
     hit.status = to_status or TRANSITIONS[key]
     if hit.status == HitStatus.CONFIRMED:
         hit.registrant = registrant
@@ -296,7 +326,20 @@ def _transition(
     if duplicate_of is not None:
         hit.duplicate_of = duplicate_of
     hit.full_clean(exclude=RELATED_READ, validate_unique=False, validate_constraints=False)
-    hit.save()
+
+
+def _record_decision(
+    hit: Hit,
+    decision: str,
+    *,
+    from_status: str,
+    actor: Any,
+    registrant: Registrant | None = None,
+    duplicate_of: Hit | None = None,
+    note: str = "",
+) -> HitDecision:
+    """Record the decision that moved a stored hit from ``from_status``; a confirmed hit raises
+    its event."""
     record = HitDecision(
         hit=hit,
         decision=decision,
@@ -312,6 +355,25 @@ def _transition(
     if hit.status == HitStatus.CONFIRMED:
         _publish_confirmed(hit, actor)
     return record
+
+
+def _transition(
+    hit: Hit,
+    decision: str,
+    *,
+    actor: Any,
+    registrant: Registrant | None = None,
+    duplicate_of: Hit | None = None,
+    note: str = "",
+    to_status: str | None = None,
+) -> HitDecision:
+    """Move a stored hit on by ``decision`` and record it."""
+    from_status = hit.status
+    _move(hit, decision, registrant=registrant, duplicate_of=duplicate_of, to_status=to_status)
+    hit.save()
+    return _record_decision(
+        hit, decision, from_status=from_status, actor=actor, registrant=registrant, duplicate_of=duplicate_of, note=note
+    )
 
 
 def _publish_confirmed(hit: Hit, actor: Any) -> None:

@@ -125,6 +125,7 @@ def test_ingest_is_idempotent_and_needs_an_entitled_submitter(world, hit_people,
     assert created and hit.submitting_agency == cbp
     again, created = ingest(system_client, source=HitSource.TECS_APIS, source_id="A-1", surname="Other")
     assert (again.pk, created, again.surname) == (hit.pk, False, "Nobody")
+    assert (again.decisions.count(), again.history.count()) == (1, 1)  # the resend wrote nothing
     with pytest.raises(PermissionDenied):
         ingest(world.va_staff, source_id="A-2", surname="Nobody")
     with pytest.raises(ValidationError) as exc:
@@ -157,7 +158,14 @@ def test_automatic_match_confirms_publishes_and_shows_on_the_timeline(world, hit
                     destination_country="TH")  # fmt: skip
     assert (hit.decision, hit.status, hit.registrant) == ("match", HitStatus.CONFIRMED, hit_people.ali)
     decision = hit.decisions.get()
-    assert (decision.decision, decision.decided_by, decision.to_status) == ("auto_match", None, "confirmed")
+    assert (decision.decision, decision.decided_by, decision.from_status, decision.to_status) == (
+        "auto_match", None, "new", "confirmed",
+    )  # fmt: skip
+    # matched before it is stored: written once, already confirmed, with its candidates
+    assert [(h.history_type, h.status, h.registrant_id) for h in hit.history.all()] == [
+        ("+", HitStatus.CONFIRMED, hit_people.ali.pk)
+    ]
+    assert hit.candidates.filter(rank=1, registrant=hit_people.ali).exists()
     assert len(published) == 1
     event = published[0]
     assert (event["event_type"], event["registrant"], event["source"]) == ("port_departure", hit_people.ali, hit)
