@@ -136,6 +136,38 @@ def test_inbox_badge_is_counted_once_and_again_after_each_change(client, world, 
     assert badge()[0] == 1
 
 
+def test_a_counted_badge_costs_one_cache_read_and_no_query(world, rules, registrant, django_assert_num_queries):
+    from django.core.cache import cache
+
+    from notifications.badge import inbox_unread_count
+
+    publish(registrant, 2)
+    assert inbox_unread_count(world.va_staff) == 2  # counted, and kept
+    reads, depth = [], []
+    for name in ("get", "get_many"):
+        original = getattr(cache, name)
+
+        def counting(keys, *args, _original=original, _name=name, **kwargs):
+            # (the principal's own reads are not the badge's; a get_many made of gets, as the
+            # local-memory backend's is, is one read)
+            if not depth and any(k.startswith("notifications:") for k in ([keys] if isinstance(keys, str) else keys)):
+                reads.append(_name)
+            depth.append(1)
+            try:
+                return _original(keys, *args, **kwargs)
+            finally:
+                depth.pop()
+
+        setattr(cache, name, counting)
+    try:
+        with django_assert_num_queries(0):
+            assert inbox_unread_count(world.va_staff) == 2
+    finally:
+        for name in ("get", "get_many"):
+            delattr(cache, name)
+    assert reads == ["get_many"]
+
+
 def test_outbox_for_system_admin_only(client, world, rules, registrant, django_assert_max_num_queries):
     endpoint(world.va)
     publish(registrant, 3)
