@@ -312,14 +312,18 @@ class AccessLog(models.Model):
     Append-only: the application never updates or deletes a row."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # (the user's trail index, below, leads with the user: no index of its own)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     username = models.CharField(max_length=150, blank=True)
     agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     agency_code = models.CharField(max_length=32, blank=True)
     ori = models.CharField(max_length=9, blank=True)
-    action = models.CharField(max_length=16, choices=AccessAction.choices, db_index=True)
+    # Written on every page, read rarely: only the indexes the audit trail is read by (the time,
+    # the user's trail, one object's readers, the agency); an action or an object type alone
+    # picks out too many rows to be worth an index updated on every read of the registry.
+    action = models.CharField(max_length=16, choices=AccessAction.choices)
     outcome = models.CharField(max_length=8, choices=AccessOutcome.choices, default=AccessOutcome.ALLOWED)
-    object_type = models.CharField(max_length=100, blank=True, db_index=True)
+    object_type = models.CharField(max_length=100, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(max_length=200, blank=True)
     count = models.PositiveIntegerField(null=True, blank=True, help_text="Rows returned by a list, search or export.")
