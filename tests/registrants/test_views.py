@@ -150,6 +150,33 @@ def test_detail_query_count_does_not_grow_with_history(client, world, django_ass
         client.get(f"/registrants/{r.pk}/")
 
 
+@requires_postgres
+def test_pages_statements_are_rewritten_once_per_process(client, world):
+    """psycopg rewrites a statement's placeholders once and keeps the result, for statements
+    within its limits (raised in ``rsoits.apps.cache_long_statements``): the registrant page's
+    long statement, and the list API's, are not rewritten again on the next request."""
+    from psycopg import _queries
+
+    r = seed(world, 2)[0]
+    client.force_login(world.analyst)
+    urls = [f"/registrants/{r.pk}/", "/api/v1/registrants/", "/registrants/"]
+    for url in urls:
+        assert client.get(url).status_code == 200
+
+    def misses():
+        return _queries._query2pg.cache_info().misses + _queries._query2pg_client.cache_info().misses
+
+    before, rewritten = misses(), []
+    original = _queries._query2pg_nocache
+    _queries._query2pg_nocache = lambda *args: rewritten.append(args[0]) or original(*args)
+    try:
+        for url in urls:
+            assert client.get(url).status_code == 200
+    finally:
+        _queries._query2pg_nocache = original
+    assert (misses() - before, rewritten) == (0, [])
+
+
 def test_table_body_is_what_django_tables2_renders(rf, world):
     """The list's rows are built in Python (RegistrantTable.body_html); they must be exactly the
     cells django-tables2's own template renders, escaping and empty values included."""
