@@ -16,6 +16,7 @@ from .models import Hit, HitCandidate, HitDecision
 __all__ = [
     "hit_api_queryset",
     "hit_detail_queryset",
+    "hit_just_stored",
     "hit_list",
     "hit_queue",
     "hit_timeline_entries",
@@ -59,6 +60,18 @@ def hit_api_queryset(*, user: Any) -> QuerySet[Hit]:
     return hit_list(user=user).prefetch_related(
         Prefetch("candidates", queryset=visible_candidates(user), to_attr="visible_candidates")
     )
+
+
+def hit_just_stored(hit: Hit, *, user: Any) -> Hit:
+    """A hit ``user`` has just submitted (``hit_ingest``), ready for the API's serializer as
+    ``hit_api_queryset`` reads it: the hit is in hand, so only the candidates the user may see are
+    read, in one query. An automatic match confirms one of the hit's candidates, so whether the
+    user may see the confirmed registrant is known from them."""
+    hit.visible_candidates = list(visible_candidates(user).filter(hit=hit))
+    hit.registrant_visible = hit.registrant_id is not None and any(
+        c.registrant_id == hit.registrant_id for c in hit.visible_candidates
+    )
+    return hit
 
 
 def hit_queue(*, user: Any) -> QuerySet[Hit]:

@@ -75,7 +75,8 @@ class HitViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retrieve
             hit, created = services.hit_ingest(actor=request.user, **serializer.validated_data)
         except DjangoPermissionDenied as exc:
             raise exceptions.PermissionDenied(str(exc)) from exc
-        hit = self.get_queryset().get(pk=hit.pk)
+        # A new hit is answered from what was just stored; a resend, from the stored hit.
+        hit = selectors.hit_just_stored(hit, user=request.user) if created else self.get_queryset().get(pk=hit.pk)
         data = self.get_serializer(hit).data
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

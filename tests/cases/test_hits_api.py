@@ -69,6 +69,30 @@ def test_system_client_creates_with_matching_result_and_resend_is_idempotent(wor
     assert HitDecision.objects.filter(hit=hit).count() == 1
 
 
+@pytest.mark.parametrize("submitter", ["system_client", "analyst"])
+def test_the_answer_to_a_new_hit_is_what_reading_it_gives(world, hit_people, cbp_api, submitter):
+    """A new hit is answered from what was just stored (not read back): the answer must be the
+    same as a later read, the candidates the submitter may see and the confirmed registrant
+    included or left out alike."""
+    client = cbp_api if submitter == "system_client" else api_for(world.analyst)
+    variants = [
+        {},  # the alias and the exact date of birth: an automatic match
+        {"given_name": "Mohamed", "surname": "Ali", "date_of_birth": "1979-06-05"},
+        {"given_name": "Nobody", "surname": "Unknownperson"},
+    ]
+    decisions = []
+    for n, changes in enumerate(variants):
+        created = post(client, source_id=f"APIS-READ-{n}", **changes)
+        assert created.status_code == 201, created.data
+        read = client.get(f"/api/v1/hits/{created.json()['id']}/")
+        assert read.status_code == 200
+        assert created.json() == read.json()
+        decisions.append(created.json()["decision"])
+        if submitter == "analyst" and decisions[-1] != "no_match":
+            assert created.json()["candidates"]
+    assert decisions == ["match", "review", "no_match"]
+
+
 def test_malformed_hit_names_each_bad_field_and_stores_nothing(world, cbp_api):
     response = post(
         cbp_api,
