@@ -113,7 +113,7 @@ def test_keys_reserved_for_several_tables_in_one_statement_are_new_and_distinct(
     from registrants.models import Identifier, RegistrantName
     from rsoits.bulk import reserve_ids
 
-    reserve_ids([(Registrant, 1)])  # the sequences' names, once per process
+    reserve_ids([(Registrant, 1), (RegistrantName, 1), (Identifier, 1)])  # the sequences' names, once per process
     with CaptureQueriesContext(connection) as queries:
         registrants, names, identifiers = reserve_ids([(Registrant, 3), (RegistrantName, 5), (Identifier, 0)])
     assert len(queries) == 1
