@@ -68,7 +68,14 @@ def _transition(notification: Notification, action: str) -> None:
 
 
 def _event_for(
-    *, event_type: str, registrant: Any, actor: Any, source: Any, context: dict, dedupe_key: str
+    *,
+    event_type: str,
+    registrant: Any,
+    actor: Any,
+    source: Any,
+    context: dict,
+    dedupe_key: str,
+    unresolved: list[dict] | None = None,
 ) -> tuple[NotificationEvent, bool]:
     """The event row, or the one already published under the same dedupe key (found when the
     insert meets the (event type, dedupe key) constraint: a new event costs no look-up first;
@@ -79,6 +86,7 @@ def _event_for(
         actor=actor if getattr(actor, "pk", None) else None,
         context=context,
         dedupe_key=dedupe_key,
+        unresolved=list(unresolved or []),
     )
     if source is not None:
         event.source_type = ContentType.objects.get_for_model(source)
@@ -118,7 +126,11 @@ def publish_event(
         raise ValidationError({"event_type": f"Unknown event type {event_type!r}."})
     context = dict(context or {})
     dedupe_key = (dedupe_key or "")[:200]
-    with transaction.atomic(), acting_as(actor):
+    # Atomic on its own, and no savepoint inside the caller's transaction (whose failure it shares).
+    with transaction.atomic(savepoint=False), acting_as(actor):
+        # Routed first, so that a new event is inserted with its unresolved recipients.
+        plan = plan_routing(event_type=event_type, registrant=registrant, context=context)
+        unresolved = [s.as_dict() for s in plan.unresolved]
         event, created = _event_for(
             event_type=event_type,
             registrant=registrant,
@@ -126,14 +138,13 @@ def publish_event(
             source=source,
             context=context,
             dedupe_key=dedupe_key,
+            unresolved=unresolved,
         )
-        plan = plan_routing(event_type=event_type, registrant=registrant, context=context)
-        unresolved = [s.as_dict() for s in plan.unresolved]
         if unresolved:
             logger.warning("Event %s (%s): unresolved recipients %s", event.pk, event_type, unresolved)
             known = {(u["role"], u["reason"]) for u in event.unresolved}
             additions = [u for u in unresolved if (u["role"], u["reason"]) not in known]
-            if additions:
+            if additions:  # (an event published before, under the same dedupe key)
                 event.unresolved = [*event.unresolved, *additions]
                 event.save(update_fields=["unresolved"])
         now = timezone.now()

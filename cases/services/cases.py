@@ -198,7 +198,7 @@ def case_open_for_notice(*, actor: Any, notice: TravelNotice) -> Case:
     return case
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # (called inside the hit's transaction: no savepoint)
 @audited_service
 def case_open_for_hit(*, actor: Any, registrant: Registrant, hit_id: int, reason: str) -> Case:
     """The NSOTC case of a confirmed hit (one per hit: a second call returns the first case)."""

@@ -285,6 +285,23 @@ def test_list_api_query_count_is_constant(world, hit_people, django_assert_max_n
         assert len(md.get("/api/v1/hits/").json()["results"]) == md_before + 10
 
 
+def test_an_automatic_match_is_stored_in_a_bounded_number_of_statements(world, hit_people, cbp_api):
+    """The hit is written once, already decided; the routed event and the case join the hit's
+    transaction without savepoints of their own; the answer reads only the visible candidates."""
+    from django.test.utils import CaptureQueriesContext
+
+    post(cbp_api, source_id="WARM-1", given_name="Nobody", surname="Unknownperson")  # (caches)
+    with CaptureQueriesContext(connection) as ctx:
+        response = post(cbp_api)
+    assert response.json()["decision"] == "match"
+    statements = [q["sql"] for q in ctx.captured_queries]
+    assert [s for s in statements if s.startswith("UPDATE")] == []
+    # Savepoints only around the three inserts a concurrent twin can collide with (the hit, the
+    # event, its notifications), and the request's own transaction (a savepoint in a test).
+    assert sum(s.startswith("SAVEPOINT") for s in statements) == 4
+    assert len(statements) <= 38, "\n".join(statements)
+
+
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_resends_store_one_hit(world, hit_people, cbp_token):
