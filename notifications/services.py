@@ -76,6 +76,7 @@ def _event_for(
     context: dict,
     dedupe_key: str,
     unresolved: list[dict] | None = None,
+    key_is_new: bool = False,
 ) -> tuple[NotificationEvent, bool]:
     """The event row, or the one already published under the same dedupe key (found when the
     insert meets the (event type, dedupe key) constraint: a new event costs no look-up first;
@@ -94,7 +95,7 @@ def _event_for(
     # Field checks only: the (event type, dedupe key) constraint is left to the insert below,
     # where a repeat or a concurrent twin is caught.
     event.full_clean(exclude=["registrant", "actor", "source_type"], validate_unique=False, validate_constraints=False)
-    if not dedupe_key:
+    if not dedupe_key or key_is_new:
         event.save()
         return event, True
     try:
@@ -113,6 +114,7 @@ def publish_event(
     source: Any = None,
     context: dict | None = None,
     dedupe_key: str = "",
+    key_is_new: bool = False,
 ) -> list:
     """Route an event to its recipients and write one outbox notification per recipient.
 
@@ -120,6 +122,10 @@ def publish_event(
     ``source`` is the record the event is about (travel notice, hit, case, foreign notice);
     ``context`` carries what routing needs beyond the registrant (e.g. ``{"countries": ["FR"]}``).
     ``dedupe_key`` makes a repeated call (a deadline check run twice) write nothing new.
+    ``key_is_new``: the caller vouches that nothing can have been published under the key before
+    (it names a row created in the caller's transaction), so the event and its notifications are
+    inserted without the savepoints that catch a concurrent twin; were it wrong, the unique
+    constraints would still refuse the duplicate, failing the transaction.
     Returns the notifications written.
     """
     if event_type not in EventType.values:
@@ -139,6 +145,7 @@ def publish_event(
             context=context,
             dedupe_key=dedupe_key,
             unresolved=unresolved,
+            key_is_new=key_is_new,
         )
         if unresolved:
             logger.warning("Event %s (%s): unresolved recipients %s", event.pk, event_type, unresolved)
@@ -161,7 +168,7 @@ def publish_event(
             _notification_for(event, delivery, registrant=registrant, dedupe_key=dedupe_key, now=now)
             for delivery in deliveries
         ]
-        written = _write_notifications(notifications, dedupe_key=dedupe_key)
+        written = _write_notifications(notifications, dedupe_key="" if key_is_new else dedupe_key)
         inbox_changed(n.agency_id for n in written if n.channel == Channel.INBOX)
         # Inbox notifications are delivered with the event: their disclosures are recorded now.
         disclosures = [

@@ -200,9 +200,10 @@ def case_open_for_notice(*, actor: Any, notice: TravelNotice) -> Case:
 
 @transaction.atomic(savepoint=False)  # (called inside the hit's transaction: no savepoint)
 @audited_service
-def case_open_for_hit(*, actor: Any, registrant: Registrant, hit_id: int, reason: str) -> Case:
-    """The NSOTC case of a confirmed hit (one per hit: a second call returns the first case)."""
-    existing = Case.objects.filter(source_hit_id=hit_id).first()
+def case_open_for_hit(*, actor: Any, registrant: Registrant, hit_id: int, reason: str, new_hit: bool = False) -> Case:
+    """The NSOTC case of a confirmed hit (one per hit: a second call returns the first case).
+    ``new_hit``: the hit was inserted in this transaction, so it has no case yet to look for."""
+    existing = None if new_hit else Case.objects.filter(source_hit_id=hit_id).first()
     if existing is not None:
         return existing
     priority, reasons = case_priority_for(registrant=registrant, notice=None)

@@ -181,13 +181,15 @@ def hit_ingest(*, actor: Any, agency: Agency | None = None, **fields: Any) -> tu
     if not created:
         return hit, False
     _store_candidates(hit, result)
-    _record_decision(hit, ENGINE_DECISIONS[decision], from_status=from_status, actor=None, registrant=registrant)
+    _record_decision(
+        hit, ENGINE_DECISIONS[decision], from_status=from_status, actor=None, registrant=registrant, new_hit=True
+    )
     if hit.event_type == HitEventType.IMESA_MATCH:
-        _publish_dod(hit, actor)
+        _publish_dod(hit, actor, new_hit=True)
     return hit, True
 
 
-def _publish_dod(hit: Hit, actor: Any) -> None:
+def _publish_dod(hit: Hit, actor: Any, *, new_hit: bool = False) -> None:
     """An IMESA result is already a match against the NSOR made by DoD, so it is routed when it
     arrives (DTM 15-003 att. 3): to the MCIO of the person's component, the installation LEA and
     component HR (name only), and the NGB Provost Marshal for Guard members (1.c(2), 2.d-2.f); a
@@ -212,6 +214,7 @@ def _publish_dod(hit: Hit, actor: Any) -> None:
             "subject_name": " ".join(n for n in (hit.given_name, hit.middle_name, hit.surname) if n),
         },
         dedupe_key=f"hit:{hit.pk}:dod",
+        key_is_new=new_hit,
     )
 
 
@@ -337,9 +340,11 @@ def _record_decision(
     registrant: Registrant | None = None,
     duplicate_of: Hit | None = None,
     note: str = "",
+    new_hit: bool = False,
 ) -> HitDecision:
     """Record the decision that moved a stored hit from ``from_status``; a confirmed hit raises
-    its event."""
+    its event (``new_hit``: inserted in this transaction, so nothing was published or opened for
+    it before)."""
     record = HitDecision(
         hit=hit,
         decision=decision,
@@ -353,7 +358,7 @@ def _record_decision(
     record.full_clean(exclude=["hit", "registrant", "duplicate_of", "decided_by"])  # (rows in hand)
     record.save()
     if hit.status == HitStatus.CONFIRMED:
-        _publish_confirmed(hit, actor)
+        _publish_confirmed(hit, actor, new_hit=new_hit)
     return record
 
 
@@ -376,7 +381,7 @@ def _transition(
     )
 
 
-def _publish_confirmed(hit: Hit, actor: Any) -> None:
+def _publish_confirmed(hit: Hit, actor: Any, *, new_hit: bool = False) -> None:
     """White paper VI: a confirmed identity event goes to the agencies the routing rules name
     for its event type (DESIGN.md "Who is told what")."""
     if hit.event_type == HitEventType.IMESA_MATCH:
@@ -389,6 +394,7 @@ def _publish_confirmed(hit: Hit, actor: Any) -> None:
         source=hit,
         context=context,
         dedupe_key=f"hit:{hit.pk}:confirmed",
+        key_is_new=new_hit,  # (the key names the hit inserted in this transaction)
     )
     # A confirmed hit opens an NSOTC case, as a submitted travel notice does (DESIGN.md "Case").
     from .cases import case_open_for_hit
@@ -398,6 +404,7 @@ def _publish_confirmed(hit: Hit, actor: Any) -> None:
         registrant=hit.registrant,
         hit_id=hit.pk,
         reason=f"Opened by a confirmed {hit.get_event_type_display().lower()} hit ({hit.source} {hit.source_id}).",
+        new_hit=new_hit,
     )
 
 

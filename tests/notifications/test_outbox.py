@@ -300,6 +300,19 @@ def test_dedupe_key_writes_nothing_twice(world, rules, registrant):
     assert len(publish(registrant, dedupe_key="deadline:x:2")) == 3
 
 
+def test_a_key_vouched_new_writes_once_and_a_wrong_vouch_fails_rather_than_duplicates(world, rules, registrant):
+    from django.db import IntegrityError
+
+    endpoint(world.va)
+    written = publish(registrant, dedupe_key="hit:new:1", key_is_new=True)
+    assert len(written) == 3 and NotificationEvent.objects.count() == 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        publish(registrant, dedupe_key="hit:new:1", key_is_new=True)
+    assert NotificationEvent.objects.count() == 1
+    assert Notification.objects.filter(dedupe_key="hit:new:1").count() == 3
+    assert publish(registrant, dedupe_key="hit:new:1") == []  # the careful way still finds them
+
+
 def test_a_concurrent_twin_under_the_same_dedupe_key_is_left_out(world, rules, registrant):
     """Between the dedupe check and the insert, a twin (another process publishing the same
     event) reached one recipient: the others are still written, that one is not written twice."""
