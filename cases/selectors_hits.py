@@ -64,13 +64,23 @@ def hit_api_queryset(*, user: Any) -> QuerySet[Hit]:
 
 def hit_just_stored(hit: Hit, *, user: Any) -> Hit:
     """A hit ``user`` has just submitted (``hit_ingest``), ready for the API's serializer as
-    ``hit_api_queryset`` reads it: the hit is in hand, so only the candidates the user may see are
-    read, in one query. An automatic match confirms one of the hit's candidates, so whether the
-    user may see the confirmed registrant is known from them."""
-    hit.visible_candidates = list(visible_candidates(user).filter(hit=hit))
-    hit.registrant_visible = hit.registrant_id is not None and any(
-        c.registrant_id == hit.registrant_id for c in hit.visible_candidates
-    )
+    ``hit_api_queryset`` reads it. The hit and its candidates are in hand (``candidates_stored``),
+    so only the candidates' registrants that the user may see are read, in one query (none when
+    there is no candidate). An automatic match confirms one of the candidates, so whether the user
+    may see the confirmed registrant is known from them."""
+    candidates = getattr(hit, "candidates_stored", None)
+    if candidates is None:
+        candidates = list(hit.candidates.order_by("rank"))
+    seen: dict[int, Registrant] = {}
+    if candidates:
+        registrants = Registrant.objects.visible_to(user).select_related("registering_agency")
+        seen = {r.pk: r for r in registrants.filter(pk__in=[c.registrant_id for c in candidates])}
+    hit.visible_candidates = []
+    for candidate in candidates:
+        if candidate.registrant_id in seen:
+            candidate.registrant = seen[candidate.registrant_id]
+            hit.visible_candidates.append(candidate)
+    hit.registrant_visible = hit.registrant_id is not None and hit.registrant_id in seen
     return hit
 
 

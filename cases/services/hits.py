@@ -180,7 +180,8 @@ def hit_ingest(*, actor: Any, agency: Agency | None = None, **fields: Any) -> tu
     hit, created = _insert(hit, actor)
     if not created:
         return hit, False
-    _store_candidates(hit, result)
+    # (kept on the hit, in rank order, for the submitter's answer: ``selectors_hits.hit_just_stored``)
+    hit.candidates_stored = _store_candidates(hit, result)
     _record_decision(
         hit, ENGINE_DECISIONS[decision], from_status=from_status, actor=None, registrant=registrant, new_hit=True
     )
@@ -278,8 +279,8 @@ def _engine_decision(result: MatchResult) -> tuple[str, Registrant | None]:
     return decision, Registrant.objects.select_related("registering_agency", "installation").get(pk=best.registrant_id)
 
 
-def _store_candidates(hit: Hit, result: MatchResult) -> None:
-    HitCandidate.objects.bulk_create(
+def _store_candidates(hit: Hit, result: MatchResult) -> list[HitCandidate]:
+    return HitCandidate.objects.bulk_create(
         HitCandidate(
             hit=hit,
             registrant_id=c.registrant_id,
