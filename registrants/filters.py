@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 import django_filters
 from django.core.cache import cache
@@ -76,3 +77,22 @@ class RegistrantFilterSet(django_filters.FilterSet):
             return queryset
         dod = Q(installation__isnull=False) | ~Q(dod_component="")
         return queryset.filter(dod) if value else queryset.exclude(dod)
+
+
+def blank_form_html(filterset: RegistrantFilterSet) -> str:
+    """The filter form as the list page first shows it (no filter given), rendered once per
+    process for each set of jurisdiction choices: the same HTML for everyone, which cost about a
+    tenth of the list page to render on every request. A bound form (a search, a filter, errors)
+    is rendered afresh, so no search term is kept."""
+    if filterset.is_bound:
+        raise ValueError("Only the form with no filter given is kept.")
+    return _blank_form_html(tuple(sora_choices()))
+
+
+@lru_cache(maxsize=8)
+def _blank_form_html(choices: tuple[tuple[str, str], ...]) -> str:
+    from django.utils.safestring import mark_safe
+
+    form = RegistrantFilterSet(None, queryset=Registrant.objects.none()).form
+    form.fields["registering_agency"].choices = list(choices)  # (the field adds its empty choice)
+    return mark_safe(str(form))  # (Django's own rendering, escaped there)

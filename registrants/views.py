@@ -17,7 +17,7 @@ from rsoits.registry import TimelineEntry, timeline_providers
 
 from . import selectors
 from .export import registrants_csv
-from .filters import RegistrantFilterSet
+from .filters import RegistrantFilterSet, blank_form_html
 from .models import Registrant
 from .tables import RegistrantTable
 
@@ -46,7 +46,10 @@ def registrant_list(request: HttpRequest) -> HttpResponse:
     rows = len(table.page.object_list) if table.page else 0
     action = AccessAction.SEARCH if request.GET.get("q") else AccessAction.LIST
     log_access(request, action, model=Registrant, count=rows)
-    return render(request, "registrants/registrant_list.html", {"table": table, "filter": filterset})
+    context = {"table": table, "filter": filterset}
+    if not filterset.is_bound:
+        context["blank_filter_form"] = blank_form_html(filterset)
+    return render(request, "registrants/registrant_list.html", context)
 
 
 @transaction.non_atomic_requests

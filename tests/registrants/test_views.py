@@ -177,6 +177,32 @@ def test_pages_statements_are_rewritten_once_per_process(client, world):
     assert (misses() - before, rewritten) == (0, [])
 
 
+def test_the_blank_filter_form_is_what_django_renders_and_follows_the_jurisdictions(client, world):
+    """The list page's filter form, when no filter is given, is rendered once per set of
+    jurisdiction choices: it must be exactly the form Django renders, and a new SORA shows."""
+    from django.core.cache import cache
+
+    from registrants.filters import RegistrantFilterSet, _blank_form_html, blank_form_html
+    from registrants.models import Registrant
+    from tests.factories import AgencyFactory
+
+    client.force_login(world.va_staff)
+    fresh = str(RegistrantFilterSet(None, queryset=Registrant.objects.none()).form)
+    assert blank_form_html(RegistrantFilterSet(None, queryset=Registrant.objects.none())) == fresh
+    assert fresh in client.get("/registrants/").content.decode()
+    before = _blank_form_html.cache_info().hits
+    client.get("/registrants/")
+    assert _blank_form_html.cache_info().hits == before + 1  # not rendered again
+    AgencyFactory(code="ZZ", name="Zedland SORA", kind="state_sora", jurisdiction="ZZ")
+    cache.delete("registrants:sora_choices")  # (the choices' own cache expires after five minutes)
+    body = client.get("/registrants/").content.decode()
+    assert "Zedland SORA (ZZ)" in body
+    assert str(RegistrantFilterSet(None, queryset=Registrant.objects.none()).form) in body
+    # A search is rendered afresh, with what was searched.
+    body = client.get("/registrants/", {"q": "Zebulon", "status": "bogus"}).content.decode()
+    assert 'value="Zebulon"' in body and "usa-error-message" in body
+
+
 def test_table_body_is_what_django_tables2_renders(rf, world):
     """The list's rows are built in Python (RegistrantTable.body_html); they must be exactly the
     cells django-tables2's own template renders, escaping and empty values included."""
