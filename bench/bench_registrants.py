@@ -54,7 +54,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection  # noqa: E402
+from django.db import DatabaseError, connection  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -86,6 +86,29 @@ def production_env(redis_url: str) -> dict[str, str]:
     else:
         env.pop("REDIS_URL", None)
     return env
+
+
+def prewarm(prefixes: tuple[str, ...] = ("registrants_", "rsoits_", "cases_", "notifications_")) -> None:
+    """Read the application's tables and indexes into the operating system's page cache
+    (``pg_prewarm(..., 'read')``) before timing, as a database server in service holds its working
+    set: on this machine the page cache is reclaimed from outside (a cold cache made the detail
+    page 20 % slower). Skipped, with a note, where the extension is not available."""
+    with connection.cursor() as cur:
+        try:
+            cur.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        except DatabaseError as exc:  # (not installed, or no right to create it)
+            print(f"pg_prewarm unavailable ({exc.__class__.__name__}): timing with the cache as it is", flush=True)
+            return
+        cur.execute(
+            "SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i') AND c.relname LIKE ANY(%s)",
+            [[f"{p}%" for p in prefixes]],
+        )
+        blocks = 0
+        for (name,) in cur.fetchall():
+            cur.execute("SELECT pg_prewarm(%s::regclass, 'read')", [name])
+            blocks += cur.fetchone()[0]
+    print(f"prewarmed {blocks * 8 // 1024} MB of tables and indexes into the page cache", flush=True)
 
 
 def collectstatic(env: dict[str, str]) -> None:
@@ -391,6 +414,7 @@ def main() -> None:
     parser.add_argument(
         "--skip-collectstatic", action="store_true", help="serve the static files collected by an earlier run"
     )
+    parser.add_argument("--no-prewarm", action="store_true", help="time with the page cache as it is")
     parser.add_argument("--count-queries", nargs=2, metavar=("IDS_JSON", "OUT_JSON"), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -418,6 +442,8 @@ def main() -> None:
         results["registrants"] = cur.fetchone()[0]
     print(f"registrants in the database: {results['registrants']}", flush=True)
     ids = sample_ids(2000)
+    if not args.skip_http and not args.no_prewarm:
+        prewarm()
     connection.close()
 
     if not args.skip_http:

@@ -35,7 +35,14 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from bench.bench_registrants import HOST, percentile, production_env, start_gunicorn, stop_gunicorn  # noqa: E402
+from bench.bench_registrants import (  # noqa: E402
+    HOST,
+    percentile,
+    prewarm,
+    production_env,
+    start_gunicorn,
+    stop_gunicorn,
+)
 from registrants.models import Registrant  # noqa: E402
 from rsoits.choices import AgencyKind, JurisdictionType, Role  # noqa: E402
 from rsoits.models import Agency, Membership, User  # noqa: E402
@@ -83,7 +90,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12", help="the server's REDIS_URL ('' for none)")
+    parser.add_argument("--no-prewarm", action="store_true", help="time with the page cache as it is")
     args = parser.parse_args()
+    if not args.no_prewarm:
+        prewarm()
     token = client_token()
     people = subjects(args.clients * (args.requests + 3), seed=int(time.time()))
     run = time.strftime("%H%M%S")
