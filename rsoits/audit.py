@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
+from simple_history.manager import HistoryDescriptor
 from simple_history.models import HistoricalRecords
 
 _actor: contextvars.ContextVar[Any] = contextvars.ContextVar("rsoits_actor", default=None)
@@ -53,6 +54,20 @@ def history_user_getter(instance: Any = None, request: Any = None, **kwargs: Any
     return None
 
 
+class _HistoryDescriptor(HistoryDescriptor):
+    """simple-history's ``Model.history`` descriptor, with the manager class built once per model.
+
+    simple-history builds a new manager class (``from_queryset``, which inspects every method
+    of the queryset class) on each access, and it reads ``instance.history`` for every history
+    row it writes: a fifth of a millisecond a row, several rows to a request."""
+
+    def __get__(self, instance: Any, owner: Any) -> Any:
+        manager_class = self.__dict__.get("_built_manager_class")
+        if manager_class is None:
+            manager_class = self._built_manager_class = self.manager_class.from_queryset(self.queryset_class)
+        return manager_class(self.model, instance)
+
+
 class AuditHistoricalRecords(HistoricalRecords):
     """simple-history's records, optionally with only the indexes the audit trail is read by.
 
@@ -73,6 +88,18 @@ class AuditHistoricalRecords(HistoricalRecords):
         if self.indexed is not None:
             return False  # in the (id, history_date) index instead
         return super()._date_indexing
+
+    def finalize(self, sender: Any, **kwargs: Any) -> None:
+        super().finalize(sender, **kwargs)
+        descriptor = sender.__dict__.get(self.manager_name)
+        if type(descriptor) is HistoryDescriptor:  # (this model's own, just set)
+            setattr(
+                sender,
+                self.manager_name,
+                _HistoryDescriptor(
+                    descriptor.model, manager=descriptor.manager_class, queryset=descriptor.queryset_class
+                ),
+            )
 
     def copy_fields(self, model: Any) -> dict[str, Any]:
         fields = super().copy_fields(model)

@@ -200,3 +200,24 @@ def test_registry_history_tables_index_only_what_the_trail_is_read_by():
     assert [tuple(c.fields) for c in Identifier._meta.constraints] == [("norm_value", "kind")]
     # Models outside the registry keep simple-history's default indexes.
     assert Membership.history.model._meta.get_field("history_date").db_index
+
+
+def test_history_manager_class_is_built_once_per_model(world):
+    """Writing a history row reads ``instance.history``: its manager class is built once per
+    model, not on each access, and it still reads the record's own trail."""
+    from django.apps import apps
+    from simple_history.manager import HistoryManager
+
+    contact = ContactFactory(agency=world.md)
+    first, second = contact.history, AgencyContact.history
+    assert type(first) is type(second)
+    assert isinstance(first, HistoryManager)
+    assert first.instance == contact and second.instance is None
+    assert [row.history_type for row in contact.history.all()] == ["+"]
+    contact.name = "Renamed"
+    contact.save()
+    assert contact.history.order_by("-history_date").first().name == "Renamed"
+    # Every audited model has the descriptor.
+    tracked = [m for m in apps.get_models() if hasattr(m._meta, "simple_history_manager_attribute")]
+    assert tracked
+    assert all(type(m.history) is type(m.history) for m in tracked)
