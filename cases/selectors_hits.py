@@ -8,6 +8,8 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from registrants.models import Registrant
+from rsoits.models import Agency
+from rsoits.principal import principal_for
 from rsoits.registry import TimelineEntry
 
 from .choices_hits import HitStatus
@@ -67,7 +69,8 @@ def hit_just_stored(hit: Hit, *, user: Any) -> Hit:
     ``hit_api_queryset`` reads it. The hit and its candidates are in hand (``candidates_stored``),
     so only the candidates' registrants that the user may see are read, in one query (none when
     there is no candidate). An automatic match confirms one of the candidates, so whether the user
-    may see the confirmed registrant is known from them."""
+    may see the confirmed registrant is known from them. The submitting agency is the user's own:
+    its code comes from the user's memberships, already read."""
     candidates = getattr(hit, "candidates_stored", None)
     if candidates is None:
         candidates = list(hit.candidates.order_by("rank"))
@@ -81,6 +84,10 @@ def hit_just_stored(hit: Hit, *, user: Any) -> Hit:
             candidate.registrant = seen[candidate.registrant_id]
             hit.visible_candidates.append(candidate)
     hit.registrant_visible = hit.registrant_id is not None and hit.registrant_id in seen
+    ref = principal_for(user).agency_refs.get(hit.submitting_agency_id)
+    if ref is not None and not Hit.submitting_agency.is_cached(hit):
+        # (the other fields deferred: read from the database only if something asks for them)
+        hit.submitting_agency = Agency.from_db(None, ["id", "code", "ori"], [hit.submitting_agency_id, *ref])
     return hit
 
 

@@ -162,24 +162,37 @@ def hit_record(*, actor: Any, agency: Agency | None = None, **fields: Any) -> tu
     return _insert(_new_hit(actor=actor, agency=agency, fields=fields), actor)
 
 
-@transaction.atomic
-@audited_service
 def hit_ingest(*, actor: Any, agency: Agency | None = None, **fields: Any) -> tuple[Hit, bool]:
     """Match a hit and store it with its result. Returns ``(hit, created)``; a resend creates
     nothing and returns the hit already stored.
 
     The hit is matched before it is inserted, so that it is written once, already in the status
     the engine's decision gives it (one row and one history row, not an insert and an update);
-    its ``HitDecision`` still records the move from new."""
+    its ``HitDecision`` still records the move from new.
+
+    A resend (or a concurrent twin) is caught by the unique constraint on the hit's insert. The
+    transaction has written nothing before that insert, so it is rolled back whole (a savepoint
+    only when the caller holds a transaction already) and the stored hit is read afterwards: the
+    insert needs no savepoint of its own."""
     hit = _new_hit(actor=actor, agency=agency, fields=fields)
+    try:
+        return _match_and_store(hit, actor=actor), True
+    except IntegrityError:
+        existing = Hit.objects.filter(source=hit.source, source_id=hit.source_id).first()
+        if existing is None:
+            raise  # (not a resend: some other constraint)
+        return _resent(existing, hit.submitting_agency_id, actor), False
+
+
+@transaction.atomic
+@audited_service
+def _match_and_store(hit: Hit, *, actor: Any) -> Hit:
     result = match_subject(subject_of(hit), exclude=_false_matches([hit])[hit.pk])
     decision, registrant = _engine_decision(result)
     hit.decision = decision
     from_status = hit.status
     _move(hit, ENGINE_DECISIONS[decision], registrant=registrant)
-    hit, created = _insert(hit, actor)
-    if not created:
-        return hit, False
+    hit.save()  # the first write: a resend fails here, before anything else is written
     # (kept on the hit, in rank order, for the submitter's answer: ``selectors_hits.hit_just_stored``)
     hit.candidates_stored = _store_candidates(hit, result)
     _record_decision(
@@ -187,7 +200,7 @@ def hit_ingest(*, actor: Any, agency: Agency | None = None, **fields: Any) -> tu
     )
     if hit.event_type == HitEventType.IMESA_MATCH:
         _publish_dod(hit, actor, new_hit=True)
-    return hit, True
+    return hit
 
 
 def _publish_dod(hit: Hit, actor: Any, *, new_hit: bool = False) -> None:

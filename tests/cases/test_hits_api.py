@@ -69,6 +69,32 @@ def test_system_client_creates_with_matching_result_and_resend_is_idempotent(wor
     assert HitDecision.objects.filter(hit=hit).count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_resend_outside_any_transaction_rolls_back_whole_and_answers_the_stored_hit(
+    world, hit_people, cbp_api, django_capture_on_commit_callbacks
+):
+    """As in service (the request holds no transaction): the resend's insert fails on the unique
+    constraint, its transaction is rolled back whole, and the hit already stored is answered;
+    nothing of the resend is left, and what the first one routed is untouched."""
+    from notifications.models import Notification, NotificationEvent
+
+    first = post(cbp_api)
+    assert first.status_code == 201, first.data
+    stored = (Hit.objects.count(), HitDecision.objects.count(), NotificationEvent.objects.count(),
+              Notification.objects.count(), Hit.history.count())  # fmt: skip
+    with django_capture_on_commit_callbacks() as callbacks:
+        again = post(cbp_api, given_name="Changed")
+    assert again.status_code == 200, again.data
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["given_name"] == "Muhammad"
+    assert callbacks == []  # (no relay asked for: nothing was committed)
+    assert (Hit.objects.count(), HitDecision.objects.count(), NotificationEvent.objects.count(),
+            Notification.objects.count(), Hit.history.count()) == stored  # fmt: skip
+    # NSOTC sending the same record is answered the stored hit too, and leaves nothing either.
+    assert post(api_for(world.analyst), given_name="Other").json()["id"] == first.json()["id"]
+    assert Hit.history.count() == stored[4]
+
+
 @pytest.mark.parametrize("submitter", ["system_client", "analyst"])
 def test_the_answer_to_a_new_hit_is_what_reading_it_gives(world, hit_people, cbp_api, submitter):
     """A new hit is answered from what was just stored (not read back): the answer must be the
@@ -297,12 +323,16 @@ def test_an_automatic_match_is_stored_in_a_bounded_number_of_statements(world, h
     assert response.json()["decision"] == "match"
     statements = [q["sql"] for q in ctx.captured_queries]
     assert [s for s in statements if s.startswith("UPDATE")] == []
-    # A savepoint only around the insert a concurrent resend can collide with (the hit), and the
-    # request's own transaction (a savepoint in a test): the event and its notifications carry
-    # the new hit's key, which nothing can have used before; the new hit has no case to look for.
-    assert sum(s.startswith("SAVEPOINT") for s in statements) == 2
+    # No savepoint of its own: a resend fails on the hit's insert, the first write, and the whole
+    # transaction is rolled back (in a test, the savepoint that stands for the request's
+    # transaction); the event and its notifications carry the new hit's key, which nothing can
+    # have used before; the new hit has no case to look for.
+    assert sum(s.startswith("SAVEPOINT") for s in statements) == 1
     assert not any(s.startswith('SELECT "cases_case"') for s in statements)
-    assert len(statements) <= 33, "\n".join(statements)
+    # The submitting agency's code comes from the client's memberships, not from a query.
+    answer = statements[next(i for i, s in enumerate(statements) if s.startswith("RELEASE SAVEPOINT")) :]
+    assert not any(s.startswith('SELECT "rsoits_agency"') for s in answer), answer
+    assert len(statements) <= 31, "\n".join(statements)
 
 
 @requires_postgres
