@@ -21,6 +21,9 @@ def task(*, eager: bool = False) -> SimpleNamespace:
 
 @pytest.fixture
 def used_connection():
+    # A new connection: one opened by an earlier test may be older than CONN_MAX_AGE by now, and
+    # would rightly be closed after the task.
+    connection.close()
     connection.ensure_connection()
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
