@@ -5,6 +5,12 @@ user object, so a request pays for it with a single query at most. With a shared
 ``PRINCIPAL_CACHE_SECONDS`` > 0) it is also kept between requests, for at most that many seconds:
 saving or deleting a membership drops the user's entry, and saving or deleting an agency or an
 installation drops every entry (the generation key changes), both at once and again on commit.
+
+It also knows for which models the user holds any object permission of django-guardian (directly
+or through a group): a ``visible_to`` scope adds the subqueries over guardian's tables only for
+those. Granting or revoking one drops the entries of the users concerned, like a membership; an
+entry that missed a grant would hide the shared record, never show one (revoked grants are still
+checked in the subqueries).
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ class Principal:
     agency_refs: dict[int, tuple[str, str]] = field(default_factory=dict)
     # installations whose LEA is one of the user's agencies (DTM 15-003 att. 3, 3.c)
     installation_ids: frozenset[int] = field(default_factory=frozenset)
+    # content types of the objects shared with the user through django-guardian (any permission)
+    granted_content_type_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_authenticated(self) -> bool:
@@ -85,13 +93,14 @@ def principal_for(user: Any) -> Principal:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return ANONYMOUS
     cached = getattr(user, "_rsoits_principal", None)
-    if cached is not None:
+    if cached is not None and getattr(user, "_rsoits_grants_seen", None) == _grants_changed:
         return cached
     principal, store = _from_shared_cache(user)
     if principal is None:
         principal = _build(user)
         store(principal)
     user._rsoits_principal = principal
+    user._rsoits_grants_seen = _grants_changed
     return principal
 
 
@@ -114,8 +123,14 @@ def _build(user: Any) -> Principal:
     installation_ids: frozenset[int] = frozenset()
     if lea_agencies:
         installation_ids = frozenset(Installation.objects.filter(lea_id__in=lea_agencies).values_list("pk", flat=True))
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    direct = UserObjectPermission.objects.filter(user_id=user.pk).values_list("content_type_id")
+    via_groups = GroupObjectPermission.objects.filter(group__user=user.pk).values_list("content_type_id")
+    granted = frozenset(content_type_id for (content_type_id,) in direct.union(via_groups))
     principal = Principal(
         user_id=user.pk,
+        granted_content_type_ids=granted,
         agency_ids=frozenset(roles_by_agency),
         roles=frozenset(r for rs in roles_by_agency.values() for r in rs),
         roles_by_agency={a: frozenset(r) for a, r in roles_by_agency.items()},
@@ -138,7 +153,7 @@ def _cache_seconds() -> int:
 
 
 def _user_key(user_id: int) -> str:
-    return f"rsoits:principal:{user_id}"
+    return f"rsoits:principal:v2:{user_id}"  # (v2: with the guardian grants)
 
 
 def _from_shared_cache(user: Any) -> tuple[Principal | None, Any]:
@@ -208,6 +223,47 @@ def _membership_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
         forget_user_principal(instance.user_id)
 
 
+# Moves whenever a guardian grant or a group's users change in this process: a principal kept on
+# a user object built before is built again (a grant and a read in one request, or in a test).
+_grants_changed = 0
+
+
+def _grants_moved() -> None:
+    global _grants_changed
+    _grants_changed += 1
+
+
+def _user_grant_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    _grants_moved()
+    if _cache_seconds() and instance.user_id:
+        forget_user_principal(instance.user_id)
+
+
+def _group_grant_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    _grants_moved()
+    if _cache_seconds() and instance.group_id:
+        from .models import User
+
+        for user_id in User.objects.filter(groups=instance.group_id).values_list("pk", flat=True):
+            forget_user_principal(user_id)
+
+
+def _groups_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any) -> None:
+    """A user joined or left a group (or a group gained or lost users): its grants changed."""
+    if not action.startswith("post_"):
+        return
+    _grants_moved()
+    if not _cache_seconds():
+        return
+    if not reverse:
+        forget_user_principal(instance.pk)
+    elif pk_set:
+        for user_id in pk_set:
+            forget_user_principal(user_id)
+    else:  # (a group cleared of all its users)
+        forget_all_principals()
+
+
 def _reference_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     if _cache_seconds():
         forget_all_principals()
@@ -216,11 +272,15 @@ def _reference_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
 def connect_cache_invalidation() -> None:
     """Connect the receivers that keep the shared principal cache current (called once, from
     the app's ``ready``)."""
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from guardian.models import GroupObjectPermission, UserObjectPermission
 
-    from .models import Agency, Installation, Membership
+    from .models import Agency, Installation, Membership, User
 
     for signal in (post_save, post_delete):
         signal.connect(_membership_changed, sender=Membership, dispatch_uid=f"principal-membership-{signal!r}")
+        signal.connect(_user_grant_changed, sender=UserObjectPermission, dispatch_uid=f"principal-uop-{signal!r}")
+        signal.connect(_group_grant_changed, sender=GroupObjectPermission, dispatch_uid=f"principal-gop-{signal!r}")
         for model in (Agency, Installation):
             signal.connect(_reference_changed, sender=model, dispatch_uid=f"principal-{model.__name__}-{signal!r}")
+    m2m_changed.connect(_groups_changed, sender=User.groups.through, dispatch_uid="principal-user-groups")

@@ -3,7 +3,8 @@
 Each model's queryset says, as a SQL condition, which rows a principal may see ("view") or
 change ("change", "delete") by agency and role. Models that can be shared object by object
 (a case shared with USNCB or another SORA) add the rows granted through django-guardian to
-an agency's group or to the user. Every view, API endpoint, search, export and count reads
+an agency's group or to the user (for a user who holds a grant on that model at all: the
+principal knows which). Every view, API endpoint, search, export and count reads
 through here; a row outside it answers 404.
 """
 
@@ -37,13 +38,18 @@ class RestrictedQuerySet(models.QuerySet):
         condition = self.scope(principal, action)
         if condition == ALL:  # (an empty Q would swallow an OR, so it is handled first)
             return self.all()
-        if self.guardian_shared:
+        if self.guardian_shared and self._content_type_id() in principal.granted_content_type_ids:
             granted = self._guardian_granted(user, action)
             shared = Q(pk__in=granted[0]) | Q(pk__in=granted[1])
             condition = shared if condition == NOTHING else condition | shared
         elif condition == NOTHING:
             return self.none()
         return self.filter(condition)
+
+    def _content_type_id(self) -> int:
+        from django.contrib.contenttypes.models import ContentType
+
+        return ContentType.objects.get_for_model(self.model).pk  # (cached per process)
 
     def _guardian_granted(self, user: Any, action: str) -> tuple[models.QuerySet, models.QuerySet]:
         """The primary keys granted to ``user`` for ``action``, directly and through its groups:

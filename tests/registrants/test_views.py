@@ -110,14 +110,16 @@ def test_list_page_statements_with_cached_sessions_and_principal(client, world, 
 
 @pytest.mark.parametrize("rows", [2, 32])
 def test_list_page_statements_without_a_shared_cache(client, world, settings, rows):
-    """Without Redis: + the session and the memberships."""
+    """Without Redis: + the session, the memberships and the guardian grants (one statement
+    each, read per request)."""
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     settings.PRINCIPAL_CACHE_SECONDS = 0
     seed(world, rows)
     client.force_login(world.analyst)
     client.get("/registrants/")
     _, statements = statements_of(client, "/registrants/")
-    assert tables_of(statements) == sorted([*LIST_PAGE, "django_session", "rsoits_membership"]), statements
+    expected = [*LIST_PAGE, "django_session", "rsoits_membership", "guardian_userobjectpermission"]
+    assert tables_of(statements) == sorted(expected), statements
 
 
 def test_jurisdiction_filter(client, world):

@@ -45,7 +45,8 @@ def test_without_the_setting_every_request_reads_the_memberships(settings, world
     user = fresh(world.va_staff)
     with CaptureQueriesContext(connection) as ctx:
         principal_for(user)
-    assert len(ctx.captured_queries) == 1
+    # The memberships, and which models hold objects shared with the user (django-guardian).
+    assert len(ctx.captured_queries) == 2
 
 
 def test_revoked_membership_ends_access_at_once(cached_reads, client, world):
@@ -109,3 +110,68 @@ def test_mfa_reset_ends_sessions_read_from_the_cache(cached_reads, client, world
     services.user_reset_mfa(actor=world.va_admin, user=world.va_staff)
     response = client.get("/registrants/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_grant_through_guardian_applies_at_once_and_its_revocation_too(cached_reads, world):
+    """The principal knows which models hold objects shared with the user; a grant to the user's
+    agency group, to the user, or the user joining a group with grants, is seen by the very next
+    request, and so is a revocation."""
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm, remove_perm
+
+    (shared,) = seed(world, 1)
+    officer = world.usncb_officer
+    assert not Registrant.objects.visible_to(fresh(officer)).exists()  # (cached: nothing shared)
+    assign_perm("registrants.view_registrant", world.usncb.group, shared)
+    assert list(Registrant.objects.visible_to(fresh(officer))) == [shared]
+    remove_perm("registrants.view_registrant", world.usncb.group, shared)
+    assert not Registrant.objects.visible_to(fresh(officer)).exists()
+    # Directly to the user.
+    assign_perm("registrants.view_registrant", officer, shared)
+    assert list(Registrant.objects.visible_to(fresh(officer))) == [shared]
+    remove_perm("registrants.view_registrant", officer, shared)
+    assert not Registrant.objects.visible_to(fresh(officer)).exists()
+    # Through a group the user joins (and leaves).
+    group = Group.objects.create(name="shared-with")
+    assign_perm("registrants.view_registrant", group, shared)
+    assert not Registrant.objects.visible_to(fresh(officer)).exists()
+    officer.groups.add(group)
+    assert list(Registrant.objects.visible_to(fresh(officer))) == [shared]
+    group.user_set.remove(officer)
+    assert not Registrant.objects.visible_to(fresh(officer)).exists()
+
+
+def test_a_grant_made_in_the_same_request_is_seen_by_the_same_user_object(world):
+    """A principal kept on the user object is built again once a grant changes."""
+    from guardian.shortcuts import assign_perm
+
+    (shared,) = seed(world, 1)
+    officer = fresh(world.usncb_officer)
+    assert not Registrant.objects.visible_to(officer).exists()
+    assign_perm("registrants.view_registrant", world.usncb.group, shared)
+    assert list(Registrant.objects.visible_to(officer)) == [shared]
+
+
+def test_the_guardian_subqueries_are_added_only_for_users_holding_grants(world):
+    """A SORA user with nothing shared reads the registry through its own scope alone; one
+    holding a grant on registrants gets the grants' subqueries too (and sees the shared row)."""
+    from guardian.shortcuts import assign_perm
+
+    (own,) = seed(world, 1)
+    (other,) = seed(world, 1, agency=world.md, prefix="M")
+    sql = str(Registrant.objects.visible_to(fresh(world.va_staff)).query)
+    assert "guardian" not in sql
+    assert list(Registrant.objects.visible_to(fresh(world.va_staff))) == [own]
+    assign_perm("registrants.view_registrant", world.va_staff, other)
+    user = fresh(world.va_staff)
+    assert "guardian" in str(Registrant.objects.visible_to(user).query)
+    assert set(Registrant.objects.visible_to(user)) == {own, other}
+    # A user with no scope and nothing shared (a system client) reads nothing, without a query.
+    from rsoits.choices import AgencyKind
+    from tests.factories import AgencyFactory, member
+
+    client = fresh(member(AgencyFactory(code="CBP", kind=AgencyKind.CBP), Role.SYSTEM_CLIENT, username="cbp"))
+    principal_for(client)
+    with CaptureQueriesContext(connection) as ctx:
+        assert list(Registrant.objects.visible_to(client).filter(pk__in=[own.pk, other.pk])) == []
+    assert ctx.captured_queries == []
