@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from rsoits.api.serializers import IdentityUrlField
+from rsoits.api.serializers import IdentityUrlField, PrototypeFieldsMixin
 from rsoits.models import Installation
 
 from ..choices_hits import ReviewDecision
@@ -16,7 +16,7 @@ from ..models import Hit, HitCandidate, HitDecision
 __all__ = ["HitCandidateSerializer", "HitDecideSerializer", "HitDecisionSerializer", "HitSerializer"]
 
 
-class HitCandidateSerializer(serializers.ModelSerializer):
+class HitCandidateSerializer(PrototypeFieldsMixin, serializers.ModelSerializer):
     registrant_url = serializers.HyperlinkedRelatedField(
         source="registrant", view_name="registrant-detail", read_only=True
     )
@@ -43,7 +43,7 @@ class HitDecisionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class HitSerializer(serializers.ModelSerializer):
+class HitSerializer(PrototypeFieldsMixin, serializers.ModelSerializer):
     """A hit as submitted, with its matching result. Candidates are only those whose registrant
     the caller may see."""
 

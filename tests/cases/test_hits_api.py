@@ -384,3 +384,30 @@ def test_lea_and_usncb_read_their_kinds_of_hit(world, hit_people):
     usncb = api_for(world.usncb_officer)
     assert [row["id"] for row in usncb.get("/api/v1/hits/").json()["results"]] == [foreign["id"]]
     assert usncb.get(f"/api/v1/hits/{imesa['id']}/").status_code == 404
+
+
+def test_hit_serializers_bind_their_own_copies_of_fields_built_once(world, hit_people, cbp_api, settings):
+    """The hit serializers' fields are built once per class; each instance binds its own copies,
+    so a field's per-request state (the parent, the URL of the request's host) never leaks."""
+    from rest_framework.test import APIRequestFactory
+
+    from cases.api.hits_serializers import HitCandidateSerializer, HitSerializer
+
+    settings.ALLOWED_HOSTS = ["testserver", "one.example.test", "two.example.test"]
+    hit = Hit.objects.get(pk=post(cbp_api).json()["id"])
+    factory = APIRequestFactory()
+    first = HitSerializer(context={"request": factory.get("/", HTTP_HOST="one.example.test")})
+    second = HitSerializer(context={"request": factory.get("/", HTTP_HOST="two.example.test")})
+    assert first.fields["url"] is not second.fields["url"]
+    assert first.fields["url"].parent is first and second.fields["url"].parent is second
+    assert first.to_representation(hit)["url"] == f"http://one.example.test/api/v1/hits/{hit.pk}/"
+    assert second.to_representation(hit)["url"] == f"http://two.example.test/api/v1/hits/{hit.pk}/"
+    assert first.to_representation(hit)["url"] == f"http://one.example.test/api/v1/hits/{hit.pk}/"
+    # The prototypes stay unbound and are the ones every instance copies.
+    assert all(field.parent is None for field in HitSerializer._field_prototypes.values())
+    assert set(HitSerializer._field_prototypes) == set(first.fields)
+    # Validation works on the copies as on built fields: errors name the field.
+    bad = HitSerializer(data={"event_type": "nonsense", "occurred_at": "yesterday"})
+    assert not bad.is_valid()
+    assert {"event_type", "occurred_at", "source", "source_id"} <= set(bad.errors)
+    assert HitCandidateSerializer().fields["rank"] is not HitCandidateSerializer().fields["rank"]
