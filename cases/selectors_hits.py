@@ -75,8 +75,9 @@ def hit_just_stored(hit: Hit, *, user: Any) -> Hit:
     if candidates is None:
         candidates = list(hit.candidates.order_by("rank"))
     seen: dict[int, Registrant] = {}
-    if candidates:
-        registrants = Registrant.objects.visible_to(user).select_related("registering_agency")
+    registrants = Registrant.objects.visible_to(user)
+    if candidates and not registrants.query.is_empty():  # (a system client sees none: nothing to compile)
+        registrants = registrants.select_related("registering_agency")
         seen = {r.pk: r for r in registrants.filter(pk__in=[c.registrant_id for c in candidates])}
     hit.visible_candidates = []
     for candidate in candidates:

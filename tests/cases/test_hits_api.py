@@ -411,3 +411,24 @@ def test_hit_serializers_bind_their_own_copies_of_fields_built_once(world, hit_p
     assert not bad.is_valid()
     assert {"event_type", "occurred_at", "source", "source_id"} <= set(bad.errors)
     assert HitCandidateSerializer().fields["rank"] is not HitCandidateSerializer().fields["rank"]
+
+
+def test_the_answer_for_a_client_that_sees_no_registrant_compiles_no_query(world, hit_people, system_client):
+    """A system client may see no registrant: the candidates of its new hit are left out without
+    building a query that could only come back empty."""
+    from unittest import mock
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from cases.selectors_hits import hit_just_stored
+    from cases.services.hits import hit_ingest
+    from registrants.models import Registrant
+
+    hit, created = hit_ingest(actor=system_client, **{**PAYLOAD, "occurred_at": "2026-11-20T14:05:00Z"})
+    assert created and hit.candidates_stored
+    ContentType.objects.get_for_model(Registrant)  # (read once per process, then cached)
+    with mock.patch.object(SQLCompiler, "as_sql", side_effect=AssertionError("compiled")):
+        answered = hit_just_stored(hit, user=system_client)
+    assert answered.visible_candidates == []
+    assert answered.registrant_visible is False
