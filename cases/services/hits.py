@@ -257,10 +257,14 @@ def subject_of(hit: Hit) -> Subject:
 
 def _false_matches(hits: Sequence[Hit]) -> dict[int, set[int]]:
     """Registrants declared a false match for each hit's source record (one query)."""
+    if len(hits) == 1:  # (the API's one hit: a plain look-up on the (source, source id) index)
+        (hit,) = hits
+        found = FalseMatch.objects.filter(source=hit.source, source_id=hit.source_id).order_by()
+        return {hit.pk: set(found.values_list("registrant_id", flat=True))}
     condition = Q(pk__in=[])
     for hit in hits:
         condition |= Q(source=hit.source, source_id=hit.source_id)
-    pairs = FalseMatch.objects.filter(condition).values_list("source", "source_id", "registrant_id")
+    pairs = FalseMatch.objects.filter(condition).order_by().values_list("source", "source_id", "registrant_id")
     by_record: dict[tuple[str, str], set[int]] = defaultdict(set)
     for source, source_id, registrant_id in pairs:
         by_record[(source, source_id)].add(registrant_id)
