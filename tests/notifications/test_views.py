@@ -274,3 +274,30 @@ def test_disclosures_listed_and_exported_by_those_entitled(
     # the registrant's timeline shows them
     body = client.get(f"/registrants/{registrant.pk}/").content.decode()
     assert "Passport application: told USMS NSOTC" in body
+
+
+def test_an_inbox_change_moves_every_agency_version_in_one_cache_write(world, rules, registrant):
+    """Publishing to several inboxes moves each agency's version with one write now and one on
+    commit (not an increment per agency each time), and each move gives a version never seen."""
+    from unittest import mock
+
+    from django.core.cache import cache
+
+    from notifications.badge import _version_key, inbox_changed
+
+    writes: list[dict] = []
+    original = cache.set_many
+
+    def recording(data, *args, **kwargs):
+        writes.append(dict(data))
+        return original(data, *args, **kwargs)
+
+    agencies = [world.va.pk, world.md.pk, world.nsotc.pk]
+    with mock.patch.object(cache, "set_many", recording), mock.patch.object(cache, "incr") as incr:
+        inbox_changed(agencies)
+        first = cache.get_many([_version_key(a) for a in agencies])
+        inbox_changed(agencies[:1])
+    assert not incr.called
+    assert [sorted(w) for w in writes] == [sorted(_version_key(a) for a in agencies), [_version_key(agencies[0])]]
+    assert cache.get(_version_key(agencies[0])) != first[_version_key(agencies[0])]
+    assert cache.get(_version_key(agencies[1])) == first[_version_key(agencies[1])]
