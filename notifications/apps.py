@@ -12,8 +12,10 @@ class NotificationsConfig(AppConfig):
 
         from . import deadlines  # noqa: F401 - registers this app's deadline checks
         from .demo import seed_notifications
+        from .routing import connect_routing_invalidation
         from .selectors import registrant_timeline
 
+        connect_routing_invalidation()
         register_timeline_provider(registrant_timeline, sources=[("notifications.Disclosure", "registrant")])
         if seed_notifications not in seed_steps:
             seed_steps.append(seed_notifications)

@@ -110,7 +110,8 @@ def default_rows() -> list[dict[str, Any]]:
 def install_default_rules(rule_model: Any = None, history_model: Any = None) -> int:
     """Create the default rules that do not exist yet (an admin's edits are kept). Returns the
     number created. The data migration passes its historical models; otherwise the live ones."""
-    if rule_model is None:
+    live = rule_model is None
+    if live:
         from .models import RoutingRule
 
         rule_model = RoutingRule
@@ -146,4 +147,8 @@ def install_default_rules(rule_model: Any = None, history_model: Any = None) -> 
                 for rule in created
             ]
         )
+    if live and created:  # (inserted in bulk, without the signals that tell the router)
+        from .routing import routing_changed
+
+        routing_changed()
     return len(created)

@@ -7,6 +7,8 @@ not be resolved (reported on the event and in the routing preview, never silentl
 
 from __future__ import annotations
 
+import secrets
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,19 +122,101 @@ class RoutingPlan:
         return [s for s in self.skipped if s.unresolved]
 
 
+# --- the configuration, kept per process ---------------------------------------------------------
+#
+# The rules, the national agencies (one of a kind: NSOTC, USNCB, MEPCOM, Passport Services) and
+# the agencies' endpoints change seldom and are read for every event. Each process keeps what it
+# has read, valid while the shared generation key (the cache: Redis in service) is the one it was
+# read under. Saving or deleting a rule, an agency or an endpoint moves the generation at once and
+# again on commit (``routing_changed``), as the principal cache does. The generation set at once
+# is never cached under by the process that set it: should its transaction roll back, what it
+# read inside would be rolled back too.
+
+GENERATION_KEY = "notifications:routing-generation"
+_local = threading.local()
+_uncacheable: set[str] = set()
+
+
+def _generation() -> str | None:
+    from django.core.cache import cache
+
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, secrets.token_hex(8), None)
+        generation = cache.get(GENERATION_KEY)
+    return generation
+
+
+def _configuration() -> dict | None:
+    """This process's copy of the routing configuration for the current generation, or None
+    when nothing may be kept (no generation, or one this process set in an open transaction)."""
+    generation = _generation()
+    if generation is None or generation in _uncacheable:
+        return None
+    kept = getattr(_local, "configuration", None)
+    if kept is None or kept["generation"] != generation:
+        kept = _local.configuration = {"generation": generation, "rules": {}, "kinds": {}, "endpoints": {}}
+    return kept
+
+
+def routing_changed() -> None:
+    """A rule, an agency or an endpoint changed: every process reads the configuration again."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    now = secrets.token_hex(8)
+    _uncacheable.add(now)
+    cache.set(GENERATION_KEY, now, None)
+
+    def committed() -> None:
+        _uncacheable.discard(now)
+        cache.set(GENERATION_KEY, secrets.token_hex(8), None)
+
+    transaction.on_commit(committed)
+
+
+def _routing_changed_signal(sender: Any, **kwargs: Any) -> None:
+    routing_changed()
+
+
+def connect_routing_invalidation() -> None:
+    """Connect the receivers that keep the kept configurations current (from the app's ``ready``)."""
+    from django.db.models.signals import post_delete, post_save
+
+    for model in (RoutingRule, Agency, AgencyEndpoint):
+        for signal in (post_save, post_delete):
+            signal.connect(_routing_changed_signal, sender=model, dispatch_uid=f"routing-{model.__name__}-{signal!r}")
+
+
+def _rules_for(event_type: str, fugitive: bool, kept: dict | None) -> list[RoutingRule]:
+    if kept is not None and (event_type, fugitive) in kept["rules"]:
+        return kept["rules"][(event_type, fugitive)]
+    rules = list(RoutingRule.objects.for_event(event_type, fugitive).order_by("recipient_role"))
+    if kept is not None:
+        kept["rules"][(event_type, fugitive)] = rules
+    return rules
+
+
 # --- resolving one role -----------------------------------------------------------------------
 
 
-def _one_of_kind(kind: str) -> Agency | None:
-    return Agency.objects.filter(kind=kind, active=True).order_by("pk").first()
+def _one_of_kind(kind: str, kept: dict | None = None) -> Agency | None:
+    if kept is not None and kind in kept["kinds"]:
+        return kept["kinds"][kind]
+    agency = Agency.objects.filter(kind=kind, active=True).order_by("pk").first()
+    if kept is not None:
+        kept["kinds"][kind] = agency
+    return agency
 
 
-def _resolve(role: str, registrant: Any, context: dict) -> tuple[list[Recipient], list[Skipped]]:
+def _resolve(
+    role: str, registrant: Any, context: dict, kept: dict | None = None
+) -> tuple[list[Recipient], list[Skipped]]:
     found: list[Recipient] = []
     missing: list[Skipped] = []
 
     def single(kind: str, label: str, reason: str, audience: str = "") -> None:
-        agency = _one_of_kind(kind)
+        agency = _one_of_kind(kind, kept)
         if agency is None:
             missing.append(Skipped(role, f"No active {label} agency is registered.", True))
         else:
@@ -251,10 +335,23 @@ def _resolve(role: str, registrant: Any, context: dict) -> tuple[list[Recipient]
 # --- the plan -------------------------------------------------------------------------------
 
 
-def _endpoints(agency_ids: Iterable[int]) -> dict[tuple[int, str], list[AgencyEndpoint]]:
+def _endpoints(agency_ids: Iterable[int], kept: dict | None = None) -> dict[tuple[int, str], list[AgencyEndpoint]]:
+    wanted = set(agency_ids)
+    by_agency: dict[int, list[AgencyEndpoint]] = {}
+    if kept is not None:
+        by_agency = {a: kept["endpoints"][a] for a in wanted if a in kept["endpoints"]}
+    missing = wanted - set(by_agency)
+    if missing:
+        read: dict[int, list[AgencyEndpoint]] = {a: [] for a in missing}
+        for endpoint in AgencyEndpoint.objects.filter(agency_id__in=missing, active=True).order_by("pk"):
+            read[endpoint.agency_id].append(endpoint)
+        by_agency.update(read)
+        if kept is not None:
+            kept["endpoints"].update(read)
     result: dict[tuple[int, str], list[AgencyEndpoint]] = {}
-    for endpoint in AgencyEndpoint.objects.filter(agency_id__in=set(agency_ids), active=True).order_by("pk"):
-        result.setdefault((endpoint.agency_id, endpoint.kind), []).append(endpoint)
+    for agency_id in sorted(by_agency):
+        for endpoint in by_agency[agency_id]:
+            result.setdefault((endpoint.agency_id, endpoint.kind), []).append(endpoint)
     return result
 
 
@@ -263,15 +360,16 @@ def plan_routing(*, event_type: str, registrant: Any, context: dict | None = Non
     context = context or {}
     fugitive = bool(registrant is not None and registrant.is_fugitive)
     plan = RoutingPlan(event_type=event_type, fugitive=fugitive)
-    plan.rules = list(RoutingRule.objects.for_event(event_type, fugitive).order_by("recipient_role"))
+    kept = _configuration()  # (one look at the generation for the whole plan)
+    plan.rules = list(_rules_for(event_type, fugitive, kept))
     if not plan.rules:
         plan.skipped.append(Skipped(R.NSOTC, "No active routing rule for this event.", True))
     for rule in plan.rules:
-        found, missing = _resolve(rule.recipient_role, registrant, context)
+        found, missing = _resolve(rule.recipient_role, registrant, context, kept)
         plan.recipients.extend((rule, r) for r in found)
         plan.skipped.extend(missing)
 
-    endpoints = _endpoints(r.agency.pk for _, r in plan.recipients)
+    endpoints = _endpoints((r.agency.pk for _, r in plan.recipients), kept)
     merged: dict[tuple[int, str, str], Delivery] = {}
     for rule, recipient in plan.recipients:
         level = ContentLevel.NAME_ONLY if recipient.role in NAME_ONLY_ROLES else ContentLevel.LINK
