@@ -288,12 +288,13 @@ def hits_match(*, actor: Any = None, hits: Sequence[Hit]) -> None:
 
 def _engine_decision(result: MatchResult) -> tuple[str, Registrant | None]:
     """The engine's decision on a hit, and the registrant of an automatic match (read with the
-    agencies its routing reads: the registering SORA, the installation)."""
+    agency every routing of its events reads: the registering SORA; the installation, which only
+    the DoD roles read, is read when one of them is routed)."""
     decision = result.decision if result.candidates else MatchDecision.NO_MATCH
     if decision != MatchDecision.MATCH:
         return decision, None
     best = next((c for c in result.candidates if c.decision == MatchDecision.MATCH), result.candidates[0])
-    return decision, Registrant.objects.select_related("registering_agency", "installation").get(pk=best.registrant_id)
+    return decision, Registrant.objects.select_related("registering_agency").get(pk=best.registrant_id)
 
 
 def _store_candidates(hit: Hit, result: MatchResult) -> list[HitCandidate]:
