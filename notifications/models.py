@@ -206,7 +206,7 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedManager.from_queryset(NotificationQuerySet)()
-    history = audit_history(excluded_fields=["claimed_at", "next_attempt_at", "priority_rank"])
+    history = audit_history(excluded_fields=["claimed_at", "next_attempt_at", "priority_rank"], indexed=[])
 
     class Meta:
         ordering = ["-created_at", "-id"]

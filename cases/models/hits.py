@@ -105,7 +105,7 @@ class Hit(models.Model):
     same (source, source id) is the same hit, never a second one. Matching adds ranked
     candidates; an analyst (or an automatic match) confirms the registrant behind it."""
 
-    event_type = models.CharField(max_length=32, choices=HitEventType.choices, db_index=True)
+    event_type = models.CharField(max_length=32, choices=HitEventType.choices)
     source = models.CharField("source system", max_length=16, choices=HitSource.choices)
     source_id = models.CharField("source record id", max_length=100)
     occurred_at = models.DateTimeField(help_text="When the event happened, as the source reports it.")
@@ -128,9 +128,9 @@ class Hit(models.Model):
     visa_number = models.CharField(max_length=32, blank=True, validators=[validate_document_number])
     alien_number = models.CharField(max_length=16, blank=True, validators=[validate_alien_number])
     # document numbers as matching and search compare them (no case, spaces or punctuation)
-    passport_norm = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
-    visa_norm = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
-    alien_norm = models.CharField(max_length=16, blank=True, editable=False, db_index=True)
+    passport_norm = models.CharField(max_length=32, blank=True, editable=False)
+    visa_norm = models.CharField(max_length=32, blank=True, editable=False)
+    alien_norm = models.CharField(max_length=16, blank=True, editable=False)
     # IMESA continuous vetting (DTM 15-003 att. 3, 1.c): who the person is to DoD
     dod_component = models.CharField("DoD component", max_length=32, choices=DodComponent.choices, blank=True)
     dod_affiliation = models.CharField("DoD affiliation", max_length=16, choices=DodAffiliation.choices, blank=True)
@@ -148,10 +148,8 @@ class Hit(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="submitted_hits"
     )
     # the matching result and its review
-    decision = models.CharField(
-        "matching decision", max_length=16, choices=MatchDecision.choices, blank=True, db_index=True
-    )
-    status = models.CharField(max_length=20, choices=HitStatus.choices, default=HitStatus.NEW, db_index=True)
+    decision = models.CharField("matching decision", max_length=16, choices=MatchDecision.choices, blank=True)
+    status = models.CharField(max_length=20, choices=HitStatus.choices, default=HitStatus.NEW)
     registrant = models.ForeignKey(
         Registrant, null=True, blank=True, on_delete=models.PROTECT, related_name="hits", help_text="Confirmed match."
     )
@@ -159,7 +157,8 @@ class Hit(models.Model):
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates")
 
     objects = RestrictedManager.from_queryset(HitQuerySet)()
-    history = audit_history(excluded_fields=["passport_norm", "visa_norm", "alien_norm"])
+    # (the trail is read one hit at a time: no copy of the hit's own indexes)
+    history = audit_history(excluded_fields=["passport_norm", "visa_norm", "alien_norm"], indexed=[])
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -170,7 +169,16 @@ class Hit(models.Model):
                 name="hit_confirmed_has_registrant",
             ),
         ]
-        indexes = [models.Index(fields=["status", "received_at"])]
+        # Plain indexes for the exact filters and look-ups (a field's db_index would add a LIKE
+        # twin on PostgreSQL that no query uses); the status is led by the queue's index.
+        indexes = [
+            models.Index(fields=["status", "received_at"]),
+            models.Index(fields=["event_type"], name="cases_hit_event_type_idx"),
+            models.Index(fields=["decision"], name="cases_hit_decision_idx"),
+            models.Index(fields=["passport_norm"], name="cases_hit_passport_norm_idx"),
+            models.Index(fields=["visa_norm"], name="cases_hit_visa_norm_idx"),
+            models.Index(fields=["alien_norm"], name="cases_hit_alien_norm_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_event_type_display()} {self.source}:{self.source_id}"
@@ -260,7 +268,7 @@ class HitDecision(models.Model):
     )
     decided_at = models.DateTimeField(default=timezone.now)
 
-    history = audit_history()
+    history = audit_history(indexed=[])  # (an append-only record, read per hit)
 
     class Meta:
         ordering = ["hit_id", "decided_at", "id"]

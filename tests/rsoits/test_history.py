@@ -221,3 +221,20 @@ def test_history_manager_class_is_built_once_per_model(world):
     tracked = [m for m in apps.get_models() if hasattr(m._meta, "simple_history_manager_attribute")]
     assert tracked
     assert all(type(m.history) is type(m.history) for m in tracked)
+
+
+def test_the_hit_paths_history_tables_index_only_what_the_trail_is_read_by():
+    """Each automatic match writes a history row for the hit, its decision, its case and its
+    notifications: those tables index (id, history_date) and the acting user only; the hit
+    table has no LIKE twin of an index no query reads by prefix."""
+    from cases.models import Case, Hit, HitDecision
+    from notifications.models import Notification
+
+    for model in (Hit, HitDecision, Case, Notification):
+        history = model.history.model
+        assert {f.name for f in history._meta.concrete_fields if f.db_index} == {"history_user"}, model
+        assert [tuple(index.fields) for index in history._meta.indexes] == [("id", "history_date")]
+    assert not [f.name for f in Hit._meta.concrete_fields if f.db_index and f.get_internal_type() == "CharField"]
+    assert {tuple(index.fields) for index in Hit._meta.indexes} >= {
+        ("status", "received_at"), ("event_type",), ("decision",), ("passport_norm",), ("visa_norm",), ("alien_norm",)
+    }  # fmt: skip
