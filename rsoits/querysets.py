@@ -56,16 +56,14 @@ class RestrictedQuerySet(models.QuerySet):
         two small subqueries over django-guardian's permission tables (the object keys cast to
         the model's key type), so that the registry is read through its primary key and never
         scanned whole to compare keys as text."""
-        from django.contrib.contenttypes.models import ContentType
         from django.db.models.functions import Cast
         from guardian.models import GroupObjectPermission, UserObjectPermission
 
-        content_type = ContentType.objects.get_for_model(self.model)  # (cached per process)
         codename = f"{action}_{self.model._meta.model_name}"
         pk = self.model._meta.pk
         key_type = models.BigIntegerField() if pk.get_internal_type().endswith("AutoField") else pk.__class__()
         key = Cast("object_pk", output_field=key_type)
-        common = {"content_type_id": content_type.pk, "permission__codename": codename}
+        common = {"content_type_id": self._content_type_id(), "permission__codename": codename}
         direct = UserObjectPermission.objects.filter(user_id=user.pk, **common)
         via_groups = GroupObjectPermission.objects.filter(group__user=user.pk, **common)
         return (
