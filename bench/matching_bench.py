@@ -324,7 +324,7 @@ def table(title: str, result: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default="var/match_eval")
-    parser.add_argument("--latency", type=int, default=500, help="subjects timed one by one")
+    parser.add_argument("--latency", type=int, default=500, help="subjects timed one by one (0: skip)")
     parser.add_argument("--rl-hits", type=int, default=20000, help="hits given to recordlinkage (0: skip)")
     parser.add_argument("--skip-screen", action="store_true", help="reuse screen_out.csv")
     args = parser.parse_args()
@@ -367,8 +367,9 @@ def main() -> None:
     name_frequencies()
     report["blocking"] = blocking(hits, labels)
     print("blocking:", json.dumps(report["blocking"], indent=None))
-    report["latency"] = latency(hits, args.latency)
-    print("one subject:", json.dumps(report["latency"]))
+    if args.latency:
+        report["latency"] = latency(hits, args.latency)
+        print("one subject:", json.dumps(report["latency"]))
     report["exact_collisions"] = exact_collisions(hits, labels)
     print(f"unregistered hits sharing exact name and DOB with a registrant: {report['exact_collisions']}")
     if args.rl_hits:

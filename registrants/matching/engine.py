@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 import jellyfish
@@ -36,6 +36,7 @@ from ..keys import (
     compact,
     date_key,
     given_code,
+    name_parts,
     normalise_identifier,
     normalise_name,
     surname_codes,
@@ -89,6 +90,14 @@ SURNAME_PRIOR_FREQUENCY = 1 / 3000
 GIVEN_PRIOR_FREQUENCY = 1 / 800
 
 
+def compound_parts(norm_surname: str) -> set[str]:
+    """The parts of a compound surname (normalised: hyphens are spaces; particles dropped), for
+    ``Frequencies.surname_parts``; nothing for a surname of one word."""
+    if " " not in norm_surname:
+        return set()
+    return {compact(p) for p in name_parts(norm_surname)}
+
+
 @dataclass
 class Frequencies:
     total: int
@@ -96,6 +105,8 @@ class Frequencies:
     given: dict[str, int]
     pairs: dict[tuple[str, str], int]  # (first given name, compact surname)
     loaded_at: float
+    # per part of a compound surname (compact), the names whose surname has that part
+    surname_parts: dict[str, int] = field(default_factory=dict)
 
     # Counts leave one person out: how common a name is among the *other* people, so that the
     # candidate's own record does not make its name look common in a small registry.
@@ -107,6 +118,40 @@ class Frequencies:
     def given_name(self, token: str) -> float:
         count = max(self.given.get(token, 0) - 1, 0)
         return (count + PRIOR_PEOPLE * GIVEN_PRIOR_FREQUENCY) / (self.total + PRIOR_PEOPLE)
+
+    def warm(self) -> None:
+        """Count the sounds now (in the thread that reads the frequencies), not in a request."""
+        self._surname_sounds, self._given_sounds  # noqa: B018
+
+    @cached_property
+    def _surname_sounds(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for name, n in self.surnames.items():
+            counts[_metaphone(name)] += n
+        return dict(counts)
+
+    @cached_property
+    def _given_sounds(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for name, n in self.given.items():
+            counts[_metaphone(name)] += n
+        return dict(counts)
+
+    def surname_sound(self, compact_surname: str) -> float:
+        """How often a surname *sounding* like this one (the same metaphone) occurs: two
+        people's surnames agree phonetically by chance this often, however rare each spelling."""
+        count = max(self._surname_sounds.get(_metaphone(compact_surname), 0) - 1, 0)
+        return (count + PRIOR_PEOPLE * SURNAME_PRIOR_FREQUENCY) / (self.total + PRIOR_PEOPLE)
+
+    def given_sound(self, token: str) -> float:
+        count = max(self._given_sounds.get(_metaphone(token), 0) - 1, 0)
+        return (count + PRIOR_PEOPLE * GIVEN_PRIOR_FREQUENCY) / (self.total + PRIOR_PEOPLE)
+
+    def surname_part(self, compact_surname: str) -> float:
+        """How often a surname equal to this one or holding it as a part of a compound occurs:
+        "García" agrees by chance with "García López" and "Martínez García" as well."""
+        count = self.surnames.get(compact_surname, 0) + self.surname_parts.get(compact_surname, 0)
+        return (max(count - 1, 0) + PRIOR_PEOPLE * SURNAME_PRIOR_FREQUENCY) / (self.total + PRIOR_PEOPLE)
 
     def full_name(self, token: str, compact_surname: str) -> float:
         """Given names and surnames go together (by language and family), so the frequency of
@@ -154,6 +199,7 @@ def _load_frequencies() -> Frequencies:
     pairs: dict[tuple[str, str], int] = defaultdict(int)
     total = 0
     rows = RegistrantName.objects.values_list("norm_given", "norm_surname").annotate(n=Count("id")).order_by()
+    parts: dict[str, int] = defaultdict(int)
     for given_name, surname, n in rows:
         token = (given_name.split() or [""])[0]
         sur = compact(surname)
@@ -161,7 +207,10 @@ def _load_frequencies() -> Frequencies:
         given[token] += n
         pairs[(token, sur)] += n
         total += n
-    _frequencies = Frequencies(total, dict(surnames), dict(given), dict(pairs), time.monotonic())
+        for part in compound_parts(surname):
+            parts[part] += n
+    _frequencies = Frequencies(total, dict(surnames), dict(given), dict(pairs), time.monotonic(), dict(parts))
+    _frequencies.warm()
     return _frequencies
 
 
@@ -681,7 +730,7 @@ SURNAME_DROP = {EXACT: 0.0, PART: 1.5, PHONETIC: 3.0, TYPO: 3.5}
 SURNAME_SIMILAR = -4.0  # sounds alike only by the match rating approach: weak, but not a contradiction
 GIVEN_DROP = {EXACT: 0.0, NICKNAME: 2.0, PHONETIC: 2.5, TYPO: 3.5}
 SURNAME_DIFFERENT = -7.0
-GIVEN_DIFFERENT = -6.0
+GIVEN_DIFFERENT = -8.0
 GIVEN_INITIAL = 1.5
 GIVEN_SIMILAR = -4.0  # sounds alike only by the match rating approach
 MIDDLE_WEIGHT = {EXACT: 3.5, INITIAL: 2.0, DIFFERENT: -3.5, MISSING: 0.0}
@@ -705,13 +754,19 @@ NATIONALITY_AGREE_OTHER = 3.0
 NATIONALITY_DIFFERENT = -1.0
 
 
-def _name_weight(level: np.ndarray, freq: np.ndarray, kind: str) -> np.ndarray:
-    base = np.clip(np.log2(M_NAME / freq), 1.0, NAME_WEIGHT_CAP[kind])
+def _name_weight(
+    level: np.ndarray, freq: np.ndarray, kind: str, level_freq: dict[int, np.ndarray] | None = None
+) -> np.ndarray:
+    """``level_freq``: for a partial level, how often two people's names agree at that level by
+    chance when it is more often than the names themselves are shared (a sound, a part of a
+    compound surname): the weight is that of the more common."""
+    level_freq = level_freq or {}
     drops = SURNAME_DROP if kind == "surname" else GIVEN_DROP
     weight = np.zeros(len(level))
     for lvl, drop in drops.items():
         mask = level == lvl
-        weight[mask] = np.maximum(base[mask] - drop, 1.0)
+        u = freq[mask] if lvl not in level_freq else np.maximum(freq[mask], level_freq[lvl][mask])
+        weight[mask] = np.maximum(np.clip(np.log2(M_NAME / u), 1.0, NAME_WEIGHT_CAP[kind]) - drop, 1.0)
     weight[level == DIFFERENT] = SURNAME_DIFFERENT if kind == "surname" else GIVEN_DIFFERENT
     if kind == "surname":
         weight[level == SIMILAR] = SURNAME_SIMILAR
@@ -838,16 +893,33 @@ def match_batch(
     giv_freq[uniq] = [freqs.given_name(vocab.items[i]) for i in uniq.tolist()]
     u_sur = np.maximum(np.maximum(sur_freq[right_sur], sur_freq[left_sur]), 1e-9)
     u_giv = np.maximum(np.maximum(giv_freq[right_giv], giv_freq[left_giv]), 1e-9)
+    # ... and agreeing by sound as much as the more common of the two sounds is rare.
+    sur_sound = np.zeros(len(vocab.items))
+    uniq_sur = np.unique(np.concatenate((right_sur, left_sur)))
+    sur_sound[uniq_sur] = [freqs.surname_sound(compact(vocab.items[i])) for i in uniq_sur.tolist()]
+    giv_sound = np.zeros(len(vocab.items))
+    uniq = np.unique(np.concatenate((right_giv, left_giv)))
+    giv_sound[uniq] = [freqs.given_sound(vocab.items[i]) for i in uniq.tolist()]
+    s_sur_sound = np.maximum(sur_sound[right_sur], sur_sound[left_sur])
+    sur_part = np.zeros(len(vocab.items))
+    sur_part[uniq_sur] = [freqs.surname_part(compact(vocab.items[i])) for i in uniq_sur.tolist()]
+    s_sur_part = np.maximum(sur_part[right_sur], sur_part[left_sur])
+    s_giv_sound = np.maximum(giv_sound[right_giv], giv_sound[left_giv])
     # When both names agree, their weights are capped by the rarity of the full name (the pair).
     width = len(vocab.items) + 1
-    pair_codes, pair_inverse = np.unique(right_giv * width + right_sur, return_inverse=True)
-    u_pair = (
+    # As for each name, the full name counts as much as the more common of the two is rare.
+    n_rows = len(right_giv)
+    pair_codes, pair_inverse = np.unique(
+        np.concatenate((right_giv * width + right_sur, left_giv * width + left_sur)), return_inverse=True
+    )
+    both_pairs = (
         np.array(
             [freqs.full_name(vocab.items[c // width], compact(vocab.items[c % width])) for c in pair_codes.tolist()]
         )[pair_inverse.reshape(-1)]
         if len(pair_codes)
         else np.zeros(0)
     )
+    u_pair = np.maximum(both_pairs[:n_rows], both_pairs[n_rows:])
     independent = _name_weight(np.full(len(u_sur), EXACT), u_sur, "surname") + _name_weight(
         np.full(len(u_giv), EXACT), u_giv, "given"
     )
@@ -856,8 +928,8 @@ def match_batch(
     def bits_of_names(sur_level: np.ndarray, giv_level: np.ndarray) -> np.ndarray:
         both_agree = (sur_level >= TYPO) & (giv_level >= TYPO)
         return (
-            _name_weight(sur_level, u_sur, "surname")
-            + _name_weight(giv_level, u_giv, "given")
+            _name_weight(sur_level, u_sur, "surname", {PHONETIC: s_sur_sound, PART: s_sur_part})
+            + _name_weight(giv_level, u_giv, "given", {PHONETIC: s_giv_sound})
             - np.where(both_agree, independent - joint, 0.0)
             + MIDDLE_TABLE[mid_level]
             - SWAP_PENALTY * swapped

@@ -15,6 +15,7 @@ proposed, one deleted later still is. A screen is a test of a feed, not a decisi
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 from functools import cached_property
@@ -33,6 +34,7 @@ from .engine import (
     _expand,
     _json_list,
     candidate_documents,
+    compound_parts,
 )
 
 FETCH_ROWS = 50_000
@@ -225,7 +227,12 @@ class RegistrySnapshot:
         given_counts = np.bincount(self.name_given, minlength=len(items))
         pair_codes, pair_counts = np.unique(self.name_given * len(compact_names) + surnames, return_counts=True)
         width = len(compact_names)
-        return Frequencies(
+        parts: dict[str, int] = defaultdict(int)
+        for i, c in enumerate(np.bincount(self.name_surname, minlength=len(items)).tolist()):
+            if c:
+                for part in compound_parts(items[i]):
+                    parts[part] += c
+        frequencies = Frequencies(
             total=len(self.name_surname),
             surnames={compact_names[i]: int(c) for i, c in enumerate(surname_counts.tolist()) if c},
             given={items[i]: int(c) for i, c in enumerate(given_counts.tolist()) if c},
@@ -234,7 +241,10 @@ class RegistrySnapshot:
                 for code, c in zip(pair_codes.tolist(), pair_counts.tolist(), strict=True)
             },
             loaded_at=time.monotonic(),
+            surname_parts=dict(parts),
         )
+        frequencies.warm()
+        return frequencies
 
 
 _snapshot: RegistrySnapshot | None = None

@@ -424,6 +424,46 @@ def test_name_frequency_weighting(registry):
     assert best(common).weight < best(rare).weight
 
 
+def test_agreeing_by_sound_weighs_as_rare_as_the_sound(registry, monkeypatch):
+    """SMYTHE~SMYTH agree by sound (metaphone SM0), a sound the registry's Smiths share: by chance
+    that happens as often as the sound occurs, not as rarely as the spelling Smyth."""
+    from registrants.matching import engine
+
+    monkeypatch.setattr(engine, "PRIOR_PEOPLE", 100)  # the test registry's own counts decide
+    exact = best(match_subject(Subject(given_name="Jon", surname="Smyth", date_of_birth=date(1950, 5, 6))))
+    sound = best(match_subject(Subject(given_name="Jon", surname="Smythe", date_of_birth=date(1950, 5, 6))))
+    assert "surname: phonetic match SMYTHE~SMYTH" in sound.explanation
+    assert exact.registrant_id == sound.registrant_id == registry["john_4"].pk
+    # more than the fixed drop of a phonetic agreement (3 bits): the four Smiths count too
+    assert exact.weight - sound.weight > engine.SURNAME_DROP[engine.PHONETIC] + 3
+
+
+def test_part_of_a_compound_surname_weighs_as_rare_as_the_surnames_holding_it(registry, monkeypatch):
+    """ "García" agrees by chance with García, García López, Martínez García...: its weight is
+    that of all the surnames holding it, not of the rare compound."""
+    from registrants.matching import engine
+
+    monkeypatch.setattr(engine, "PRIOR_PEOPLE", 100)
+    whole = best(match_subject(Subject(given_name="José", surname="García López", date_of_birth=date(1970, 8, 25))))
+    part = best(match_subject(Subject(given_name="José", surname="García", date_of_birth=date(1970, 8, 25))))
+    assert "surname: compound surname part GARCIA~GARCIA LOPEZ" in part.explanation
+    assert whole.registrant_id == part.registrant_id == registry["jose"].pk
+    assert whole.weight - part.weight > engine.SURNAME_DROP[engine.PART] + 3
+
+
+def test_frequencies_count_the_parts_of_compound_surnames(registry):
+    from registrants.matching import engine
+
+    engine.forget_frequencies()
+    try:
+        freqs = engine.name_frequencies()
+    finally:
+        engine.forget_frequencies()
+    # García López, Müller-Schmidt, and the three Al-Masri (the particle is no part)
+    assert freqs.surname_parts == {"GARCIA": 1, "LOPEZ": 1, "MULLER": 1, "SCHMIDT": 1, "MASRI": 3}
+    assert freqs.surname_part("GARCIA") > freqs.surname("GARCIA")
+
+
 @requires_postgres
 def test_blocking_on_postgres_uses_array_lookups(registry, django_assert_max_num_queries):
     subjects = [Subject(given_name="Bill", surname="Johnson", date_of_birth=date(1975, 3, 14))] * 300
@@ -565,6 +605,7 @@ def test_a_snapshot_counts_the_name_frequencies_as_the_grouped_query_does(regist
     counted = RegistrySnapshot().frequencies
     assert counted.total == from_query.total == len(PEOPLE) + 1  # Robert Smith's alias
     assert (counted.surnames, counted.given, counted.pairs) == (from_query.surnames, from_query.given, from_query.pairs)
+    assert counted.surname_parts == from_query.surname_parts and counted.surname_parts["MASRI"] == 3
     assert counted.surnames["SMITH"] == 4 and counted.pairs[("JOHN", "SMITH")] == 3
 
 
