@@ -107,6 +107,8 @@ class Frequencies:
     loaded_at: float
     # per part of a compound surname (compact), the names whose surname has that part
     surname_parts: dict[str, int] = field(default_factory=dict)
+    _surname_stats: dict[str, tuple[float, float, float]] = field(default_factory=dict, repr=False, compare=False)
+    _given_stats: dict[str, tuple[float, float]] = field(default_factory=dict, repr=False, compare=False)
 
     # Counts leave one person out: how common a name is among the *other* people, so that the
     # candidate's own record does not make its name look common in a small registry.
@@ -136,6 +138,22 @@ class Frequencies:
         for name, n in self.given.items():
             counts[_metaphone(name)] += n
         return dict(counts)
+
+    def surname_stats(self, norm_surname: str) -> tuple[float, float, float]:
+        """``surname``, ``surname_sound`` and ``surname_part`` of a normalised surname, kept
+        per spelling (a batch asks for tens of thousands)."""
+        stats = self._surname_stats.get(norm_surname)
+        if stats is None:
+            c = compact(norm_surname)
+            stats = self._surname_stats[norm_surname] = (self.surname(c), self.surname_sound(c), self.surname_part(c))
+        return stats
+
+    def given_stats(self, token: str) -> tuple[float, float]:
+        """``given_name`` and ``given_sound``, kept per spelling."""
+        stats = self._given_stats.get(token)
+        if stats is None:
+            stats = self._given_stats[token] = (self.given_name(token), self.given_sound(token))
+        return stats
 
     def surname_sound(self, compact_surname: str) -> float:
         """How often a surname *sounding* like this one (the same metaphone) occurs: two
@@ -885,26 +903,22 @@ def match_batch(
     mid_level = _on_unique(left_mid, right_mid, vocab, middle_levels)
     # name frequencies per vocabulary id (only the candidates' names are looked up)
     # A name agreeing counts as much as the more common of the two spellings is rare.
-    sur_freq = np.zeros(len(vocab.items))
+    # ... agreeing by sound as much as the more common of the two sounds is rare, and as part of
+    # a compound surname as the more common of the surnames holding it.
+    sur_stats = np.zeros((len(vocab.items), 3))
     uniq = np.unique(np.concatenate((right_sur, left_sur)))
-    sur_freq[uniq] = [freqs.surname(compact(vocab.items[i])) for i in uniq.tolist()]
-    giv_freq = np.zeros(len(vocab.items))
+    if len(uniq):
+        sur_stats[uniq] = [freqs.surname_stats(vocab.items[i]) for i in uniq.tolist()]
+    giv_stats = np.zeros((len(vocab.items), 2))
     uniq = np.unique(np.concatenate((right_giv, left_giv)))
-    giv_freq[uniq] = [freqs.given_name(vocab.items[i]) for i in uniq.tolist()]
-    u_sur = np.maximum(np.maximum(sur_freq[right_sur], sur_freq[left_sur]), 1e-9)
-    u_giv = np.maximum(np.maximum(giv_freq[right_giv], giv_freq[left_giv]), 1e-9)
-    # ... and agreeing by sound as much as the more common of the two sounds is rare.
-    sur_sound = np.zeros(len(vocab.items))
-    uniq_sur = np.unique(np.concatenate((right_sur, left_sur)))
-    sur_sound[uniq_sur] = [freqs.surname_sound(compact(vocab.items[i])) for i in uniq_sur.tolist()]
-    giv_sound = np.zeros(len(vocab.items))
-    uniq = np.unique(np.concatenate((right_giv, left_giv)))
-    giv_sound[uniq] = [freqs.given_sound(vocab.items[i]) for i in uniq.tolist()]
-    s_sur_sound = np.maximum(sur_sound[right_sur], sur_sound[left_sur])
-    sur_part = np.zeros(len(vocab.items))
-    sur_part[uniq_sur] = [freqs.surname_part(compact(vocab.items[i])) for i in uniq_sur.tolist()]
-    s_sur_part = np.maximum(sur_part[right_sur], sur_part[left_sur])
-    s_giv_sound = np.maximum(giv_sound[right_giv], giv_sound[left_giv])
+    if len(uniq):
+        giv_stats[uniq] = [freqs.given_stats(vocab.items[i]) for i in uniq.tolist()]
+    sur_r, sur_l, giv_r, giv_l = sur_stats[right_sur], sur_stats[left_sur], giv_stats[right_giv], giv_stats[left_giv]
+    u_sur = np.maximum(np.maximum(sur_r[:, 0], sur_l[:, 0]), 1e-9)
+    u_giv = np.maximum(np.maximum(giv_r[:, 0], giv_l[:, 0]), 1e-9)
+    s_sur_sound = np.maximum(sur_r[:, 1], sur_l[:, 1])
+    s_sur_part = np.maximum(sur_r[:, 2], sur_l[:, 2])
+    s_giv_sound = np.maximum(giv_r[:, 1], giv_l[:, 1])
     # When both names agree, their weights are capped by the rarity of the full name (the pair).
     width = len(vocab.items) + 1
     # As for each name, the full name counts as much as the more common of the two is rare.
