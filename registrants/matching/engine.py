@@ -927,19 +927,22 @@ def match_batch(
     s_giv_sound = np.maximum(giv_r[:, 1], giv_l[:, 1])
     # When both names agree, their weights are capped by the rarity of the full name (the pair).
     width = len(vocab.items) + 1
+
     # As for each name, the full name counts as much as the more common of the two is rare.
-    n_rows = len(right_giv)
-    pair_codes, pair_inverse = np.unique(
-        np.concatenate((right_giv * width + right_sur, left_giv * width + left_sur)), return_inverse=True
+    def full_names(giv: np.ndarray, sur: np.ndarray) -> np.ndarray:
+        codes, inverse = np.unique(giv * width + sur, return_inverse=True)
+        if not len(codes):
+            return np.zeros(0)
+        items = vocab.items
+        return np.array([freqs.full_name(items[c // width], compact(items[c % width])) for c in codes.tolist()])[
+            inverse.reshape(-1)
+        ]
+
+    # the candidates' pairs are the registry's own: a snapshot knows them all
+    registered = snapshot.full_names(right_giv, right_sur) if snapshot is not None else None
+    u_pair = np.maximum(
+        full_names(right_giv, right_sur) if registered is None else registered, full_names(left_giv, left_sur)
     )
-    both_pairs = (
-        np.array(
-            [freqs.full_name(vocab.items[c // width], compact(vocab.items[c % width])) for c in pair_codes.tolist()]
-        )[pair_inverse.reshape(-1)]
-        if len(pair_codes)
-        else np.zeros(0)
-    )
-    u_pair = np.maximum(both_pairs[:n_rows], both_pairs[n_rows:])
     independent = _name_weight(np.full(len(u_sur), EXACT), u_sur, "surname") + _name_weight(
         np.full(len(u_giv), EXACT), u_giv, "given"
     )

@@ -214,6 +214,34 @@ class RegistrySnapshot:
     # --- name frequencies ---------------------------------------------------------------------
 
     @cached_property
+    def _name_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every (first given name, surname) of the registry as a sorted code over the snapshot's
+        vocabulary, with the number of names sharing it (surnames compared compacted, as
+        ``Frequencies.pairs`` counts them)."""
+        items = self.vocab.items
+        compact_id: dict[str, int] = {}
+        compact_of = np.fromiter(
+            (compact_id.setdefault(compact(s), len(compact_id)) for s in items), dtype=np.int64, count=len(items)
+        )
+        by_compact = self.name_given * len(compact_id) + compact_of[self.name_surname]
+        _, compact_inverse, compact_counts = np.unique(by_compact, return_inverse=True, return_counts=True)
+        codes, first = np.unique(self.name_given * len(items) + self.name_surname, return_index=True)
+        return codes, compact_counts[compact_inverse.reshape(-1)[first]]
+
+    def full_names(self, given: np.ndarray, surname: np.ndarray) -> np.ndarray | None:
+        """``Frequencies.full_name`` of pairs of snapshot vocabulary ids (candidates' names), in
+        one lookup; None when a pair is not one of the registry's (the caller asks one by one)."""
+        from . import engine
+
+        codes, counts = self._name_pairs
+        wanted = given * len(self.vocab.items) + surname
+        at = np.minimum(np.searchsorted(codes, wanted), max(len(codes) - 1, 0))
+        if not len(codes) or not np.array_equal(codes[at], wanted):
+            return None
+        prior = engine.PRIOR_PEOPLE * engine.SURNAME_PRIOR_FREQUENCY * engine.GIVEN_PRIOR_FREQUENCY
+        return (np.maximum(counts[at] - 1, 0) + prior) / (len(self.name_surname) + engine.PRIOR_PEOPLE)
+
+    @cached_property
     def frequencies(self) -> Frequencies:
         """``engine.name_frequencies`` counted from the arrays instead of a grouped query."""
         items = self.vocab.items

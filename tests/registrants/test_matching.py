@@ -593,6 +593,27 @@ def test_a_snapshot_of_the_registry_matches_exactly_as_the_indexes_do(registry):
     assert by_index[-1].decision == Decision.NO_MATCH
 
 
+def test_a_snapshot_gives_the_full_name_frequencies_of_the_registry_pairs_at_once(registry):
+    import numpy as np
+
+    from registrants.keys import compact
+    from registrants.matching.snapshot import RegistrySnapshot
+
+    snapshot = RegistrySnapshot()
+    items = snapshot.vocab.items
+    given, surname = snapshot.name_given, snapshot.name_surname
+    at_once = snapshot.full_names(given, surname)
+    one_by_one = [
+        snapshot.frequencies.full_name(items[g], compact(items[s]))
+        for g, s in zip(given.tolist(), surname.tolist(), strict=True)
+    ]
+    assert at_once.tolist() == one_by_one  # the same floats, bit for bit
+    john, smith = snapshot.vocab.index["JOHN"], snapshot.vocab.index["SMITH"]
+    assert at_once[(given == john) & (surname == smith)][0] > at_once.min()  # three John Smiths
+    # a pair the registry does not hold is left to the caller
+    assert snapshot.full_names(np.array([john]), np.array([snapshot.vocab.index["GARCIA LOPEZ"]])) is None
+
+
 def test_a_snapshot_counts_the_name_frequencies_as_the_grouped_query_does(registry):
     from registrants.matching import engine
     from registrants.matching.snapshot import RegistrySnapshot
