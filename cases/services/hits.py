@@ -140,6 +140,13 @@ def _new_hit(*, actor: Any, agency: Agency | None, fields: dict[str, Any]) -> Hi
     return hit
 
 
+def _stored_twin(hit: Hit, actor: Any) -> Hit | None:
+    """After the insert of ``hit`` failed on a constraint: the hit already stored for its (source,
+    source id), as ``_resent`` shows it to ``actor``; None when there is none (another constraint)."""
+    existing = Hit.objects.filter(source=hit.source, source_id=hit.source_id).first()
+    return None if existing is None else _resent(existing, hit.submitting_agency_id, actor)
+
+
 def _insert(hit: Hit, actor: Any) -> tuple[Hit, bool]:
     """Insert ``hit``; ``(hit, True)``, or ``(the hit already stored, False)`` when its (source,
     source id) is. Race-safe: the unique constraint decides, and the loser reads the winner's row."""
@@ -147,10 +154,10 @@ def _insert(hit: Hit, actor: Any) -> tuple[Hit, bool]:
         with transaction.atomic():
             hit.save()
     except IntegrityError:
-        existing = Hit.objects.filter(source=hit.source, source_id=hit.source_id).first()
-        if existing is None:
+        twin = _stored_twin(hit, actor)
+        if twin is None:
             raise
-        return _resent(existing, hit.submitting_agency_id, actor), False
+        return twin, False
     return hit, True
 
 
@@ -178,10 +185,10 @@ def hit_ingest(*, actor: Any, agency: Agency | None = None, **fields: Any) -> tu
     try:
         return _match_and_store(hit, actor=actor), True
     except IntegrityError:
-        existing = Hit.objects.filter(source=hit.source, source_id=hit.source_id).first()
-        if existing is None:
+        twin = _stored_twin(hit, actor)
+        if twin is None:
             raise  # (not a resend: some other constraint)
-        return _resent(existing, hit.submitting_agency_id, actor), False
+        return twin, False
 
 
 @transaction.atomic

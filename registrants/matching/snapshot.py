@@ -214,16 +214,24 @@ class RegistrySnapshot:
     # --- name frequencies ---------------------------------------------------------------------
 
     @cached_property
-    def _name_pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every (first given name, surname) of the registry as a sorted code over the snapshot's
-        vocabulary, with the number of names sharing it (surnames compared compacted, as
-        ``Frequencies.pairs`` counts them)."""
+    def _compacted(self) -> tuple[list[str], np.ndarray]:
+        """The distinct compacted vocabulary strings, and for each vocabulary id its number among
+        them (surnames are counted compacted: "DE LA CRUZ" and "DELACRUZ" are one)."""
         items = self.vocab.items
         compact_id: dict[str, int] = {}
         compact_of = np.fromiter(
             (compact_id.setdefault(compact(s), len(compact_id)) for s in items), dtype=np.int64, count=len(items)
         )
-        by_compact = self.name_given * len(compact_id) + compact_of[self.name_surname]
+        return list(compact_id), compact_of
+
+    @cached_property
+    def _name_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every (first given name, surname) of the registry as a sorted code over the snapshot's
+        vocabulary, with the number of names sharing it (surnames compared compacted, as
+        ``Frequencies.pairs`` counts them)."""
+        items = self.vocab.items
+        compact_names, compact_of = self._compacted
+        by_compact = self.name_given * len(compact_names) + compact_of[self.name_surname]
         _, compact_inverse, compact_counts = np.unique(by_compact, return_inverse=True, return_counts=True)
         codes, first = np.unique(self.name_given * len(items) + self.name_surname, return_index=True)
         return codes, compact_counts[compact_inverse.reshape(-1)[first]]
@@ -245,11 +253,7 @@ class RegistrySnapshot:
     def frequencies(self) -> Frequencies:
         """``engine.name_frequencies`` counted from the arrays instead of a grouped query."""
         items = self.vocab.items
-        compact_id: dict[str, int] = {}
-        compact_of = np.fromiter(
-            (compact_id.setdefault(compact(s), len(compact_id)) for s in items), dtype=np.int64, count=len(items)
-        )
-        compact_names = list(compact_id)
+        compact_names, compact_of = self._compacted
         surnames = compact_of[self.name_surname]
         surname_counts = np.bincount(surnames, minlength=len(compact_names))
         given_counts = np.bincount(self.name_given, minlength=len(items))
