@@ -7,13 +7,13 @@ not be resolved (reported on the event and in the routing preview, never silentl
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from rsoits.choices import AgencyKind, DodComponent, EndpointKind, Role
+from rsoits.generations import Generation
 from rsoits.models import Agency, AgencyEndpoint, Installation
 
 from .choices import Channel, ContentLevel, Priority, RecipientRole
@@ -126,32 +126,19 @@ class RoutingPlan:
 #
 # The rules, the national agencies (one of a kind: NSOTC, USNCB, MEPCOM, Passport Services) and
 # the agencies' endpoints change seldom and are read for every event. Each process keeps what it
-# has read, valid while the shared generation key (the cache: Redis in service) is the one it was
-# read under. Saving or deleting a rule, an agency or an endpoint moves the generation at once and
-# again on commit (``routing_changed``), as the principal cache does. The generation set at once
-# is never cached under by the process that set it: should its transaction roll back, what it
-# read inside would be rolled back too.
+# has read under the shared generation (``rsoits.generations``): saving or deleting a rule, an
+# agency or an endpoint moves it at once and again on commit (``routing_changed``), and the
+# transaction that moved it keeps nothing meanwhile, lest it roll back.
 
-GENERATION_KEY = "notifications:routing-generation"
+GENERATION = Generation("notifications:routing-generation")
 _local = threading.local()
-_uncacheable: set[str] = set()
-
-
-def _generation() -> str | None:
-    from django.core.cache import cache
-
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, secrets.token_hex(8), None)
-        generation = cache.get(GENERATION_KEY)
-    return generation
 
 
 def _configuration() -> dict | None:
     """This process's copy of the routing configuration for the current generation, or None
-    when nothing may be kept (no generation, or one this process set in an open transaction)."""
-    generation = _generation()
-    if generation is None or generation in _uncacheable:
+    when nothing may be kept (no cache, or a change in this thread's open transaction)."""
+    generation = GENERATION.current()
+    if generation is None:
         return None
     kept = getattr(_local, "configuration", None)
     if kept is None or kept["generation"] != generation:
@@ -161,18 +148,7 @@ def _configuration() -> dict | None:
 
 def routing_changed() -> None:
     """A rule, an agency or an endpoint changed: every process reads the configuration again."""
-    from django.core.cache import cache
-    from django.db import transaction
-
-    now = secrets.token_hex(8)
-    _uncacheable.add(now)
-    cache.set(GENERATION_KEY, now, None)
-
-    def committed() -> None:
-        _uncacheable.discard(now)
-        cache.set(GENERATION_KEY, secrets.token_hex(8), None)
-
-    transaction.on_commit(committed)
+    GENERATION.move()
 
 
 def _routing_changed_signal(sender: Any, **kwargs: Any) -> None:

@@ -3,8 +3,9 @@
 ``principal_for(user)`` is the one source every ``visible_to`` scope reads. It is cached on the
 user object, so a request pays for it with a single query at most. With a shared cache (Redis,
 ``PRINCIPAL_CACHE_SECONDS`` > 0) it is also kept between requests, for at most that many seconds:
-saving or deleting a membership drops the user's entry, and saving or deleting an agency or an
-installation drops every entry (the generation key changes), both at once and again on commit.
+saving or deleting a membership makes the user's entry stale, and saving or deleting an agency
+or an installation every entry, at once and again on commit (``rsoits.generations``: a
+principal read in the transaction that made the change is not kept, lest it roll back).
 
 It also knows for which models the user holds any object permission of django-guardian (directly
 or through a group): a ``visible_to`` scope adds the subqueries over guardian's tables only for
@@ -15,11 +16,11 @@ checked in the subqueries).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from .choices import AgencyKind, Role
+from .generations import Generation
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,10 @@ def _build(user: Any) -> Principal:
 
 # --- the shared cache (between requests) ----------------------------------------------------
 
-GENERATION_KEY = "rsoits:principal:generation"
+# Every entry is kept under two generations (``rsoits.generations``): the shared one, moved when
+# an agency or an installation changes, and the user's own, moved when their memberships or
+# grants do.
+GENERATION = Generation("rsoits:principal:generation")
 
 
 def _cache_seconds() -> int:
@@ -153,46 +157,40 @@ def _cache_seconds() -> int:
 
 
 def _user_key(user_id: int) -> str:
-    return f"rsoits:principal:v2:{user_id}"  # (v2: with the guardian grants)
+    return f"rsoits:principal:v3:{user_id}"  # (v3: under the user's generation too)
+
+
+def _user_generation(user_id: int) -> Generation:
+    return Generation(f"rsoits:principal:user-generation:{user_id}")
 
 
 def _from_shared_cache(user: Any) -> tuple[Principal | None, Any]:
     """The cached principal, if still current, and a function that stores a fresh one.
 
-    An entry holds the generation it was built under and the user's ``date_joined``, so neither a
-    changed agency nor a reused user id (a restored database) can serve a stale one."""
+    An entry holds the generations it was built under and the user's ``date_joined``, so neither
+    a changed agency nor a reused user id (a restored database) can serve a stale one."""
     seconds = _cache_seconds()
     if not seconds:
         return None, lambda principal: None
     from django.core.cache import cache
 
     key = _user_key(user.pk)
+    own = _user_generation(user.pk)
     joined = getattr(user, "date_joined", None)
-    values = cache.get_many([GENERATION_KEY, key])
-    generation = values.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, time.time_ns(), None)
-        generation = cache.get(GENERATION_KEY)
+    values = cache.get_many([GENERATION.key, own.key, key])
+    generations = (GENERATION.accept(values.get(GENERATION.key)), own.accept(values.get(own.key)))
+    if None in generations:
+        return None, lambda principal: None  # (changed in this thread's open transaction)
     entry = values.get(key)
-    if entry is not None and entry[0] == generation and entry[1] == joined and generation is not None:
-        return entry[2], None
+    if entry is not None and entry[:3] == (*generations, joined):
+        return entry[3], None
 
     def store(principal: Principal) -> None:
-        # Stored under the generation read before the memberships were: a change made meanwhile
+        # Stored under the generations read before the memberships were: a change made meanwhile
         # leaves an entry that no later read accepts.
-        if generation is not None:
-            cache.set(key, (generation, joined, principal), seconds)
+        cache.set(key, (*generations, joined, principal), seconds)
 
     return None, store
-
-
-def _on_commit_too(func: Any) -> None:
-    """Run ``func`` now and again when the current transaction commits: a request that read the
-    old rows before the commit may have cached them in between."""
-    from django.db import transaction
-
-    func()
-    transaction.on_commit(func)
 
 
 def forget_principal(user: Any) -> None:
@@ -204,18 +202,13 @@ def forget_principal(user: Any) -> None:
 
 
 def forget_user_principal(user_id: int) -> None:
-    """Drop the user's entry in the shared cache (now and on commit)."""
-    from django.core.cache import cache
-
-    key = _user_key(user_id)
-    _on_commit_too(lambda: cache.delete(key))
+    """Make the user's entry in the shared cache stale (now and on commit)."""
+    _user_generation(user_id).move()
 
 
 def forget_all_principals() -> None:
-    """Make every cached principal stale: a new generation (now and on commit)."""
-    from django.core.cache import cache
-
-    _on_commit_too(lambda: cache.set(GENERATION_KEY, time.time_ns(), None))
+    """Make every cached principal stale (now and on commit)."""
+    GENERATION.move()
 
 
 def _membership_changed(sender: Any, instance: Any, **kwargs: Any) -> None:

@@ -95,6 +95,8 @@ def test_supervisor_audience_is_hidden_from_staff(client, world, rules, registra
     assert client.get(f"/notifications/{row.pk}/").status_code == 200
 
 
+# (the setup commits: the caches keep nothing read under a change not yet committed)
+@pytest.mark.django_db(transaction=True)
 def test_inbox_query_count_is_constant(client, world, rules, registrant, django_assert_max_num_queries):
     publish(registrant, 2)
     client.force_login(world.va_staff)

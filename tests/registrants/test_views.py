@@ -93,6 +93,8 @@ def tables_of(statements):
 LIST_PAGE = ["registrants_registrant", "rsoits_accesslog", "rsoits_user"]
 
 
+# (the setup commits: the caches keep nothing read under a change not yet committed)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("rows", [2, 32])
 def test_list_page_statements_with_cached_sessions_and_principal(client, world, settings, rows):
     """As in production (Redis): the user, the page, the access-log row; the session, the
@@ -140,6 +142,8 @@ def test_invalid_filter_matches_nothing_and_names_the_field(client, world):
     assert "Select a valid choice" in body
 
 
+# (the setup commits: the caches keep nothing read under a change not yet committed)
+@pytest.mark.django_db(transaction=True)
 def test_detail_query_count_does_not_grow_with_history(client, world, django_assert_max_num_queries):
     r = seed(world, 1)[0]
     client.force_login(world.va_staff)

@@ -13,7 +13,7 @@ from rsoits.models import Membership, User
 from rsoits.principal import principal_for
 from tests.registrants.test_api import seed
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # (changes commit, as in service)
 
 CACHED_READS = {"SESSION_ENGINE": "django.contrib.sessions.backends.cached_db", "PRINCIPAL_CACHE_SECONDS": 60}
 
@@ -99,8 +99,11 @@ def test_entry_of_a_user_with_the_same_id_is_not_reused(cached_reads, world):
     from rsoits.principal import _user_key
 
     principal_for(fresh(world.sysadmin))
-    generation, joined, principal = cache.get(_user_key(world.sysadmin.pk))
-    cache.set(_user_key(world.analyst.pk), (generation, joined, principal), 60)  # another user's entry
+    principal_for(fresh(world.analyst))
+    shared, _own, joined, principal = cache.get(_user_key(world.sysadmin.pk))
+    _shared, own, _joined, _principal = cache.get(_user_key(world.analyst.pk))
+    # the entry of a user who held the analyst's id before: current generations, another date_joined
+    cache.set(_user_key(world.analyst.pk), (shared, own, joined, principal), 60)
     assert not principal_for(fresh(world.analyst)).is_system_admin
 
 
@@ -174,4 +177,54 @@ def test_the_guardian_subqueries_are_added_only_for_users_holding_grants(world):
     principal_for(client)
     with CaptureQueriesContext(connection) as ctx:
         assert list(Registrant.objects.visible_to(client).filter(pk__in=[own.pk, other.pk])) == []
+    assert ctx.captured_queries == []
+
+
+class RolledBack(Exception):
+    pass
+
+
+def rolled_back(change):
+    """Run ``change`` in a transaction that then rolls back; what it returned."""
+    from django.db import transaction
+
+    seen = []
+
+    def run():
+        with transaction.atomic():
+            seen.append(change())
+            raise RolledBack
+
+    with pytest.raises(RolledBack):
+        run()
+    return seen[0]
+
+
+def test_a_membership_granted_then_rolled_back_is_not_served_from_the_cache(cached_reads, world):
+    """A principal read inside the transaction that granted a membership is never kept: should
+    that transaction roll back, no later request may act on the grant."""
+    assert principal_for(fresh(world.va_staff)).agency_ids == {world.va.pk}
+
+    def grant():
+        services.membership_grant(actor=world.sysadmin, user=world.va_staff, agency=world.md, role=Role.SORA_STAFF)
+        return principal_for(fresh(world.va_staff)).agency_ids
+
+    assert rolled_back(grant) == {world.va.pk, world.md.pk}  # the transaction's own view
+    assert principal_for(fresh(world.va_staff)).agency_ids == {world.va.pk}
+
+
+def test_an_agency_deactivated_then_rolled_back_is_not_served_from_the_cache(cached_reads, world):
+    assert principal_for(fresh(world.va_staff)).agency_ids == {world.va.pk}
+
+    def deactivate():
+        world.va.active = False
+        world.va.save()
+        return principal_for(fresh(world.va_staff)).agency_ids
+
+    assert rolled_back(deactivate) == frozenset()  # the transaction's own view
+    assert principal_for(fresh(world.va_staff)).agency_ids == {world.va.pk}
+    # and kept again: the next request reads it from the cache
+    user = fresh(world.va_staff)
+    with CaptureQueriesContext(connection) as ctx:
+        principal_for(user)
     assert ctx.captured_queries == []
