@@ -381,6 +381,20 @@ def _select(table: str, columns: Sequence[str], column: str, values: Sequence[An
         return rows
 
 
+def _keys_and_dates(keys: Sequence[str], dates: Sequence[date]) -> list[tuple[str, int]]:
+    """The registrants of the keys, and those born on the dates (as ``date_key``), in one
+    statement (PostgreSQL): a hit through the API waits for the server once, not twice."""
+    sql = (
+        f"SELECT key, registrant_id FROM {MatchKey._meta.db_table} "  # noqa: S608
+        "WHERE key = ANY(string_to_array(%s, chr(10))) "
+        f"UNION ALL SELECT 'D' || to_char(date, 'YYYYMMDD'), registrant_id FROM {RegistrantBirthDate._meta.db_table} "
+        "WHERE date = ANY(string_to_array(%s, chr(10))::date[])"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ["\n".join(keys), "\n".join(d.isoformat() for d in dates)])
+        return cursor.fetchall()
+
+
 @dataclass
 class Block:
     candidates: list[int]
@@ -397,16 +411,20 @@ def block(
     per_subject = [lookup_keys(p) for p in prepared]
     all_keys = sorted({k for keys in per_subject for k in keys if not k.startswith("D")})
     found: dict[str, list[int]] = defaultdict(list)
-    for key, rid in _select(MatchKey._meta.db_table, ("key", "registrant_id"), "key", all_keys):
-        found[key].append(rid)
     # Dates of birth alone, through the index on the dates themselves (``keys.date_key``).
     dates = sorted({d for p in prepared for d in (p.dob, p.swapped_dob) if d})
-    if snapshot is not None:
-        for day, rids in snapshot.born_on(dates):
-            found[date_key(day)].extend(rids)
+    if snapshot is None and connection.vendor == "postgresql" and all_keys and dates:
+        for key, rid in _keys_and_dates(all_keys, dates):
+            found[key].append(rid)
     else:
-        for rid, dob in _select(RegistrantBirthDate._meta.db_table, ("registrant_id", "date"), "date", dates):
-            found[date_key(_as_date(dob))].append(rid)
+        for key, rid in _select(MatchKey._meta.db_table, ("key", "registrant_id"), "key", all_keys):
+            found[key].append(rid)
+        if snapshot is not None:
+            for day, rids in snapshot.born_on(dates):
+                found[date_key(day)].extend(rids)
+        else:
+            for rid, dob in _select(RegistrantBirthDate._meta.db_table, ("registrant_id", "date"), "date", dates):
+                found[date_key(_as_date(dob))].append(rid)
     numbers = sorted({number for p in prepared for _, number, _ in p.documents})
     by_number: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     for rid, kind, number, country in _select(
@@ -510,7 +528,8 @@ def _grouped(positions: list[int], n: int) -> tuple[np.ndarray, np.ndarray, np.n
 def fetch(
     ids: Iterable[int], document_kinds: Collection[str], vocab: Vocabulary, countries: Vocabulary
 ) -> CandidateData:
-    """Read the candidates of a batch: four queries whatever their number (PostgreSQL)."""
+    """Read the candidates of a batch: two statements whatever their number (PostgreSQL; one
+    more for the documents when the batch reports any)."""
     id_list = sorted(set(ids))
     id_array = np.array(id_list, dtype=np.int64)
     n = len(id_list)
@@ -519,9 +538,18 @@ def fetch(
     sex = np.zeros(n, dtype=np.int8)
     citizenships: list[list[str]] = [[] for _ in range(n)]
     codes = []
-    for rid, ext, their_sex, their_citizenships in _select(
-        Registrant._meta.db_table, ("id", "external_id", "sex", "citizenships"), "id", id_list
-    ):
+    if connection.vendor == "postgresql" and id_list:
+        registrants, rows, dates = _candidate_rows(id_list)
+    else:
+        registrants = _select(Registrant._meta.db_table, ("id", "external_id", "sex", "citizenships"), "id", id_list)
+        rows = _select(
+            RegistrantName._meta.db_table,
+            ("registrant_id", "kind", "norm_given", "norm_middle", "norm_surname"),
+            "registrant_id",
+            id_list,
+        )
+        dates = _select(RegistrantBirthDate._meta.db_table, ("registrant_id", "date"), "registrant_id", id_list)
+    for rid, ext, their_sex, their_citizenships in registrants:
         k = where[rid]
         external_id[k] = ext
         sex[k] = SEX_CODE.get(their_sex, 0)
@@ -529,15 +557,8 @@ def fetch(
             their_citizenships = _json_list(their_citizenships)
         citizenships[k] = list(their_citizenships or [])
         codes.extend(k * 1000 + countries.id(c) for c in citizenships[k])
-    rows = _select(
-        RegistrantName._meta.db_table,
-        ("registrant_id", "kind", "norm_given", "norm_middle", "norm_surname"),
-        "registrant_id",
-        id_list,
-    )
     order, name_start, name_count = _grouped([where[r[0]] for r in rows], n)
     rows = [rows[i] for i in order]
-    dates = _select(RegistrantBirthDate._meta.db_table, ("registrant_id", "date"), "registrant_id", id_list)
     d_order, date_start, date_count = _grouped([where[r[0]] for r in dates], n)
     documents = candidate_documents(id_list, document_kinds)
     return CandidateData(
@@ -558,6 +579,28 @@ def fetch(
         date_ymd=np.fromiter((_ymd(_as_date(dates[i][1])) for i in d_order), dtype=np.int64, count=len(dates)),
         documents=documents,
     )
+
+
+def _candidate_rows(id_list: Sequence[int]) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """The registrants, their names and their dates of birth, in one statement (PostgreSQL):
+    ``(id, external_id, sex, citizenships)``, ``(registrant id, kind, given, middle, surname)``,
+    ``(registrant id, date)``, the dates and citizenships as text."""
+    registrant, name, birth = (m._meta.db_table for m in (Registrant, RegistrantName, RegistrantBirthDate))
+    wanted = "= ANY((SELECT ids FROM wanted)::bigint[])"  # (the array, read once; each table through its index)
+    sql = (
+        "WITH wanted AS (SELECT string_to_array(%s, ',')::bigint[] AS ids) "  # noqa: S608
+        f"SELECT 'r', id, external_id, sex, citizenships::text, NULL FROM {registrant} WHERE id {wanted} "
+        f"UNION ALL SELECT 'n', registrant_id, kind, norm_given, norm_middle, norm_surname FROM {name} "
+        f"WHERE registrant_id {wanted} "
+        f"UNION ALL SELECT 'd', registrant_id, date::text, NULL, NULL, NULL FROM {birth} WHERE registrant_id {wanted}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [",".join(map(str, id_list))])
+        rows = cursor.fetchall()
+    registrants = [r[1:5] for r in rows if r[0] == "r"]
+    names = [r[1:] for r in rows if r[0] == "n"]
+    dates = [r[1:3] for r in rows if r[0] == "d"]
+    return registrants, names, dates
 
 
 def candidate_documents(

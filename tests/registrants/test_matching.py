@@ -472,6 +472,32 @@ def test_blocking_on_postgres_uses_array_lookups(registry, django_assert_max_num
     assert all(best(r).registrant_id == registry["william"].pk for r in results)
 
 
+@requires_postgres
+def test_one_subject_reads_the_registry_in_two_statements_on_postgres(registry, settings):
+    """A hit through the API waits for the server twice: the blocking keys with the dates of
+    birth, then the candidates' records, names and dates together (a reported document adds its
+    look-up and the candidates' documents)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.MATCH_FREQUENCY_TTL = 900  # (as in service: the name frequencies are kept)
+    subject = Subject(given_name="Bill", surname="Johnson", date_of_birth=date(1975, 3, 14))
+    match_subject(subject)
+    with CaptureQueriesContext(connection) as ctx:
+        result = match_subject(subject)
+    assert best(result).registrant_id == registry["william"].pk
+    keys, candidates = (q["sql"] for q in ctx.captured_queries)
+    assert "registrants_matchkey" in keys and "registrants_registrantbirthdate" in keys
+    for table in ("registrants_registrant ", "registrants_registrantname", "registrants_registrantbirthdate"):
+        assert table in candidates
+    documented = Subject(
+        given_name="Bill", surname="Johnson", date_of_birth=date(1975, 3, 14), documents=[Document("passport", "X1")]
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        match_subject(documented)
+    assert len(ctx.captured_queries) == 4
+
+
 def test_imported_registrants_are_indexed_and_found(db):
     import io
 
