@@ -323,33 +323,36 @@ def given_codes(p: Prepared) -> set[str]:
     return codes
 
 
+@lru_cache(maxsize=65536)
+def _name_key_parts(given: str, given_first: str, middle: str, surname: str) -> tuple[str, ...]:
+    """The ``surname|given`` parts of a subject's name keys, as reported and with given name and
+    surname swapped (computed once per name: a feed repeats its names)."""
+    p = Prepared(given, given_first, middle, surname, None, None, "", "", ())
+    orientations = [(surname_codes(surname), given_codes(p))]
+    if given and surname:  # given name and surname swapped
+        orientations.append((surname_codes(given), {given_code(surname)}))
+    return tuple(dict.fromkeys(f"{sur}|{giv}" for surs, givs in orientations for sur in surs for giv in givs))
+
+
 def lookup_keys(p: Prepared) -> dict[str, int]:
+    """The subject's blocking keys with their weights (``KEY_PRIORITY``)."""
     keys: dict[str, int] = {}
-
-    def add(key: str, priority: int) -> None:
-        keys[key] = max(keys.get(key, 0), priority)
-
+    names = _name_key_parts(p.given, p.given_first, p.middle, p.surname)
     if p.dob:
-        add(date_key(p.dob), KEY_PRIORITY["D"])
-    if p.swapped_dob:
-        add(date_key(p.swapped_dob), KEY_PRIORITY["DS"])
-    orientations = [(surname_codes(p.surname), given_codes(p))]
-    if p.given and p.surname:  # given name and surname swapped
-        orientations.append((surname_codes(p.given), {given_code(p.surname)}))
-    mmdds = []
-    if p.dob:
-        mmdds.append(f"{p.dob.month:02d}{p.dob.day:02d}")
+        keys[date_key(p.dob)] = KEY_PRIORITY["D"]
+        if p.swapped_dob:  # (never the same day: ``_swap``)
+            keys[date_key(p.swapped_dob)] = KEY_PRIORITY["DS"]
+        year = f"{p.dob.year:04d}"
+        mmdds = [f"{p.dob.month:02d}{p.dob.day:02d}"]
         if p.swapped_dob:
             mmdds.append(f"{p.swapped_dob.month:02d}{p.swapped_dob.day:02d}")
-    for surs, givs in orientations:
-        for sur in surs:
-            for giv in givs:
-                if p.dob:
-                    add(f"Y|{sur}|{giv}|{p.dob.year:04d}", KEY_PRIORITY["Y"])
-                    for mmdd in mmdds:
-                        add(f"M|{sur}|{giv}|{mmdd}", KEY_PRIORITY["M"])
-                else:
-                    add(f"N|{sur}|{giv}", KEY_PRIORITY["N"])
+        for name in names:
+            keys[f"Y|{name}|{year}"] = KEY_PRIORITY["Y"]
+            for mmdd in mmdds:
+                keys[f"M|{name}|{mmdd}"] = KEY_PRIORITY["M"]
+    else:
+        for name in names:
+            keys[f"N|{name}"] = KEY_PRIORITY["N"]
     return keys
 
 
@@ -407,24 +410,40 @@ def block(
 ) -> list[Block]:
     """Candidates per subject from the indexed keys, dates of birth and identifiers: three
     queries for the batch (two with a ``snapshot``, which knows the dates of birth and leaves
-    out registrants added since it was read)."""
+    out registrants added since it was read; two on PostgreSQL, which reads keys and dates in
+    one). Each candidate's priority is the sum of the weights of the keys that found it (and of
+    its equal documents); the ``MATCH_MAX_BLOCK`` first by priority, then id, are kept."""
     per_subject = [lookup_keys(p) for p in prepared]
-    all_keys = sorted({k for keys in per_subject for k in keys if not k.startswith("D")})
-    found: dict[str, list[int]] = defaultdict(list)
+    key_ids: dict[str, int] = {}
+    e_subject, e_key, e_weight = [], [], []  # one entry per (subject, key)
+    for i, keys in enumerate(per_subject):
+        for key, weight in keys.items():
+            e_subject.append(i)
+            e_key.append(key_ids.setdefault(key, len(key_ids)))
+            e_weight.append(weight)
+    all_keys = sorted(k for k in key_ids if not k.startswith("D"))
     # Dates of birth alone, through the index on the dates themselves (``keys.date_key``).
     dates = sorted({d for p in prepared for d in (p.dob, p.swapped_dob) if d})
+    f_key: list[int] = []  # what the keys found: (key id, registrant id)
+    f_rid: list[int] = []
     if snapshot is None and connection.vendor == "postgresql" and all_keys and dates:
-        for key, rid in _keys_and_dates(all_keys, dates):
-            found[key].append(rid)
+        rows = _keys_and_dates(all_keys, dates)
     else:
-        for key, rid in _select(MatchKey._meta.db_table, ("key", "registrant_id"), "key", all_keys):
-            found[key].append(rid)
-        if snapshot is not None:
-            for day, rids in snapshot.born_on(dates):
-                found[date_key(day)].extend(rids)
-        else:
-            for rid, dob in _select(RegistrantBirthDate._meta.db_table, ("registrant_id", "date"), "date", dates):
-                found[date_key(_as_date(dob))].append(rid)
+        rows = _select(MatchKey._meta.db_table, ("key", "registrant_id"), "key", all_keys)
+        if snapshot is None:
+            rows += [
+                (date_key(_as_date(dob)), rid)
+                for rid, dob in _select(RegistrantBirthDate._meta.db_table, ("registrant_id", "date"), "date", dates)
+            ]
+    for key, rid in rows:
+        f_key.append(key_ids[key])
+        f_rid.append(rid)
+    found_key = np.array(f_key, dtype=np.int64)
+    found_rid = np.array(f_rid, dtype=np.int64)
+    if snapshot is not None:
+        born = snapshot.born_on(dates)
+        found_key = np.concatenate([found_key, *(np.full(len(r), key_ids[date_key(d)]) for d, r in born)])
+        found_rid = np.concatenate([found_rid, *(r for _, r in born)])
     numbers = sorted({number for p in prepared for _, number, _ in p.documents})
     by_number: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     for rid, kind, number, country in _select(
@@ -432,32 +451,60 @@ def block(
     ):
         by_number[number].append((rid, kind, country))
     if snapshot is not None:
-        unknown = snapshot.unknown(
-            {rid for rids in found.values() for rid in rids}
-            | {rid for rows in by_number.values() for rid, _, _ in rows}
-        )
+        known = snapshot.knows(found_rid)
+        found_key, found_rid = found_key[known], found_rid[known]
+        unknown = snapshot.unknown({rid for rows in by_number.values() for rid, _, _ in rows})
         if unknown:
-            found = {key: [rid for rid in rids if rid not in unknown] for key, rids in found.items()}
             by_number = {n: [row for row in rows if row[0] not in unknown] for n, rows in by_number.items()}
-    blocks = []
-    limit = settings.MATCH_MAX_BLOCK
-    for p, keys, skip in zip(prepared, per_subject, exclude, strict=True):
-        priority: dict[int, int] = defaultdict(int)
-        for key, weight in keys.items():
-            for rid in found.get(key, ()):
-                priority[rid] += weight
-        hits: dict[int, list[str]] = defaultdict(list)
+
+    # every (subject, registrant, weight) the keys give, then the documents
+    order = np.argsort(found_key, kind="stable")
+    found_rid = found_rid[order]
+    per_key = np.bincount(found_key, minlength=len(key_ids)) if len(found_key) else np.zeros(len(key_ids), np.int64)
+    key_start = np.concatenate(([0], np.cumsum(per_key)[:-1]))
+    entry_key = np.array(e_key, dtype=np.int64)
+    entry_index, row = _expand(entry_key, key_start, per_key)
+    subject = np.array(e_subject, dtype=np.int64)[entry_index]
+    rid = found_rid[row]
+    weight = np.array(e_weight, dtype=np.int64)[entry_index]
+    identifier_hits: list[dict[int, list[str]]] = [{} for _ in prepared]
+    extra_subject, extra_rid = [], []
+    for i, p in enumerate(prepared):
         for kind, number, country in p.documents:
-            for rid, their_kind, their_country in by_number.get(number, ()):
+            for their_rid, their_kind, their_country in by_number.get(number, ()):
                 if their_kind == kind and not (country and their_country and country != their_country):
-                    hits[rid].append(kind)
-                    priority[rid] += IDENTIFIER_PRIORITY
-        for rid in skip:
-            priority.pop(rid, None)
-            hits.pop(rid, None)
-        ranked = sorted(priority, key=lambda rid: (-priority[rid], rid))[:limit]
-        blocks.append(Block(ranked, dict(hits), len(priority)))
-    return blocks
+                    identifier_hits[i].setdefault(their_rid, []).append(kind)
+                    extra_subject.append(i)
+                    extra_rid.append(their_rid)
+    if extra_subject:
+        subject = np.concatenate((subject, np.array(extra_subject, dtype=np.int64)))
+        rid = np.concatenate((rid, np.array(extra_rid, dtype=np.int64)))
+        weight = np.concatenate((weight, np.full(len(extra_subject), IDENTIFIER_PRIORITY, dtype=np.int64)))
+
+    # summed per (subject, registrant), without the excluded pairs
+    width = int(rid.max()) + 1 if len(rid) else 1
+    code = subject * width + rid
+    skipped = [i * width + r for i, skip in enumerate(exclude) for r in skip if 0 <= r < width]
+    for i, skip in enumerate(exclude):
+        for r in skip:
+            identifier_hits[i].pop(r, None)
+    if skipped:
+        keep = ~np.isin(code, np.array(skipped, dtype=np.int64))
+        code, weight = code[keep], weight[keep]
+    pairs, inverse = np.unique(code, return_inverse=True)
+    priority = np.bincount(inverse.reshape(-1), weights=weight, minlength=len(pairs)).astype(np.int64)
+    pair_subject, pair_rid = pairs // width, pairs % width
+    # ranked within each subject: priority first, then registrant id; the first ``limit`` kept
+    ranked = np.lexsort((pair_rid, -priority, pair_subject))
+    pair_subject, pair_rid = pair_subject[ranked], pair_rid[ranked]
+    found_per_subject = np.bincount(pair_subject, minlength=len(prepared)) if len(pairs) else np.zeros(len(prepared))
+    starts = np.concatenate(([0], np.cumsum(found_per_subject)[:-1])).astype(np.int64)
+    limit = settings.MATCH_MAX_BLOCK
+    kept = np.minimum(found_per_subject, limit).astype(np.int64)
+    return [
+        Block(pair_rid[a : a + k].tolist(), identifier_hits[i], int(n))
+        for i, (a, k, n) in enumerate(zip(starts.tolist(), kept.tolist(), found_per_subject.tolist(), strict=True))
+    ]
 
 
 # --- candidate data ---------------------------------------------------------------------------

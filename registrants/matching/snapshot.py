@@ -152,15 +152,22 @@ class RegistrySnapshot:
 
     # --- blocking ---------------------------------------------------------------------------
 
-    def born_on(self, dates: Sequence[date]) -> list[tuple[date, list[int]]]:
-        """Each of these dates of birth with the registrants known by it (in id order)."""
+    def born_on(self, dates: Sequence[date]) -> list[tuple[date, np.ndarray]]:
+        """Each of these dates of birth with the ids of the registrants born on it (in id order)."""
         if not dates:
             return []
         values = np.array([d.year * 10000 + d.month * 100 + d.day for d in dates], dtype=np.int64)
         lo = np.searchsorted(self.sorted_ymd, values, side="left").tolist()
         hi = np.searchsorted(self.sorted_ymd, values, side="right").tolist()
         owners = self.sorted_owner
-        return [(day, owners[a:b].tolist()) for day, a, b in zip(dates, lo, hi, strict=True) if b > a]
+        return [(day, owners[a:b]) for day, a, b in zip(dates, lo, hi, strict=True) if b > a]
+
+    def knows(self, registrant_ids: np.ndarray) -> np.ndarray:
+        """Which of these ids the snapshot holds (not registrants added since it was read)."""
+        if not len(self.ids):
+            return np.zeros(len(registrant_ids), dtype=bool)
+        pos = np.minimum(np.searchsorted(self.ids, registrant_ids), len(self.ids) - 1)
+        return self.ids[pos] == registrant_ids
 
     def unknown(self, registrant_ids: Collection[int]) -> set[int]:
         """The ids not in the snapshot (registrants added since it was read)."""

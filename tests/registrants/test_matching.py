@@ -370,6 +370,51 @@ def test_blocking_keeps_at_most_the_configured_candidates(registry, settings):
     assert best(result).registrant_id == registry["richard_johnson"].pk
 
 
+def test_blocking_ranks_by_the_summed_weights_of_what_found_each_registrant(registry, settings):
+    """Every candidate's priority is the sum of the weights of the subject's keys that find it
+    (each read here on its own, as an oracle) and of its equal documents; excluded registrants
+    are left out; the first ``MATCH_MAX_BLOCK`` by priority, then id, are kept."""
+    from registrants.matching.engine import IDENTIFIER_PRIORITY, block, lookup_keys, prepare
+    from registrants.models import Identifier, RegistrantBirthDate
+
+    settings.MATCH_MAX_BLOCK = 3
+    subjects = [
+        Subject(given_name="John", surname="Smith", date_of_birth=date(1960, 1, 1)),
+        Subject(given_name="William", surname="Johnson", date_of_birth=date(1975, 3, 14)),
+        Subject(given_name="William", surname="Johnson", date_of_birth=date(1975, 3, 14)),
+        Subject(given_name="Bill", surname="Jonson", date_of_birth=date(1975, 3, 14),
+                documents=[Document(IdentifierKind.PASSPORT, "512345678", "US")]),
+        Subject(given_name="Thanh", surname="Nguyen", date_of_birth=date(1983, 9, 4)),
+        Subject(given_name="Nobody", surname="Atall"),
+    ]  # fmt: skip
+    exclude = [(), (), {registry["william"].pk}, (), (), ()]
+    prepared = [prepare(s) for s in subjects]
+    blocks = block(prepared, exclude)
+    for p, skip, found in zip(prepared, exclude, blocks, strict=True):
+        priority: dict[int, int] = {}
+        for key, weight in lookup_keys(p).items():
+            if key.startswith("D"):
+                day = date(int(key[1:5]), int(key[5:7]), int(key[7:9]))
+                rids = RegistrantBirthDate.objects.filter(date=day).values_list("registrant_id", flat=True)
+            else:
+                rids = MatchKey.objects.filter(key=key).values_list("registrant_id", flat=True)
+            for rid in rids:
+                priority[rid] = priority.get(rid, 0) + weight
+        for kind, number, _country in p.documents:
+            for rid in Identifier.objects.filter(kind=kind, norm_value=number).values_list("registrant_id", flat=True):
+                priority[rid] = priority.get(rid, 0) + IDENTIFIER_PRIORITY
+        for rid in skip:
+            priority.pop(rid, None)
+        assert found.candidates == sorted(priority, key=lambda rid: (-priority[rid], rid))[:3]
+        assert found.keys_found == len(priority)
+    assert blocks[1].candidates[0] == registry["william"].pk
+    assert registry["william"].pk not in blocks[2].candidates
+    assert blocks[3].identifier_hits == {registry["william"].pk: [IdentifierKind.PASSPORT]}
+    assert blocks[3].candidates[0] == registry["william"].pk
+    assert registry["thanh"].pk in blocks[4].candidates  # day and month swapped
+    assert blocks[5].candidates == [] and blocks[5].keys_found == 0
+
+
 # --- the blocking index stays in step with the record -------------------------------------------
 
 
