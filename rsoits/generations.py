@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 _local = threading.local()
@@ -74,17 +74,27 @@ class Generation:
 
     def move(self) -> None:
         """Make whatever was kept under the current generation stale, at once and on commit."""
-        from django.core.cache import cache
-        from django.db import transaction
+        move_all([self])
 
-        if self._moved_here():
-            return  # (its commit moves it: one move per transaction, however many changes)
-        cache.set(self.key, _token(), None)
-        pending = _pending()
 
-        def committed() -> None:
-            pending.pop(self.key, None)
-            cache.set(self.key, _token(), None)
+def move_all(generations: Iterable[Generation], *, robust: bool = False) -> None:
+    """Move several generations in one cache write now and one on commit (``robust``: a cache
+    that fails on commit is logged, not raised, the data having committed already)."""
+    from django.core.cache import cache
+    from django.db import transaction
 
-        pending[self.key] = committed
-        transaction.on_commit(committed)  # (at once, outside a transaction)
+    # (a generation this transaction moved already is moved again by its commit)
+    moving = list({g.key: g for g in generations if not g._moved_here()})
+    if not moving:
+        return
+    cache.set_many({key: _token() for key in moving}, None)
+    pending = _pending()
+
+    def committed() -> None:
+        for key in moving:
+            pending.pop(key, None)
+        cache.set_many({key: _token() for key in moving}, None)
+
+    for key in moving:
+        pending[key] = committed
+    transaction.on_commit(committed, robust=robust)  # (at once, outside a transaction)

@@ -110,6 +110,8 @@ def test_inbox_query_count_is_constant(client, world, rules, registrant, django_
         client.get("/notifications/")
 
 
+# (the setup commits: the caches keep nothing read under a change not yet committed)
+@pytest.mark.django_db(transaction=True)
 def test_inbox_badge_is_counted_once_and_again_after_each_change(client, world, rules, registrant):
     """The badge's count comes from the cache until the agency's inbox changes: a new
     notification or an acknowledgement counts again; another agency's inbox does not."""
@@ -138,6 +140,8 @@ def test_inbox_badge_is_counted_once_and_again_after_each_change(client, world, 
     assert badge()[0] == 1
 
 
+# (the setup commits: the caches keep nothing read under a change not yet committed)
+@pytest.mark.django_db(transaction=True)
 def test_a_counted_badge_costs_one_cache_read_and_no_query(world, rules, registrant, django_assert_num_queries):
     from django.core.cache import cache
 
@@ -278,12 +282,16 @@ def test_disclosures_listed_and_exported_by_those_entitled(
     assert "Passport application: told USMS NSOTC" in body
 
 
+# (each change commits, as in service)
+@pytest.mark.django_db(transaction=True)
 def test_an_inbox_change_moves_every_agency_version_in_one_cache_write(world, rules, registrant):
     """Publishing to several inboxes moves each agency's version with one write now and one on
-    commit (not an increment per agency each time), and each move gives a version never seen."""
+    commit (not an increment per agency each time), and each move gives a version never seen;
+    within one transaction, the changes after the first are moved by its commit."""
     from unittest import mock
 
     from django.core.cache import cache
+    from django.db import transaction
 
     from notifications.badge import _version_key, inbox_changed
 
@@ -291,15 +299,51 @@ def test_an_inbox_change_moves_every_agency_version_in_one_cache_write(world, ru
     original = cache.set_many
 
     def recording(data, *args, **kwargs):
-        writes.append(dict(data))
+        writes.append(sorted(data))
         return original(data, *args, **kwargs)
 
     agencies = [world.va.pk, world.md.pk, world.nsotc.pk]
+    every, first_only = sorted(_version_key(a) for a in agencies), [_version_key(agencies[0])]
     with mock.patch.object(cache, "set_many", recording), mock.patch.object(cache, "incr") as incr:
-        inbox_changed(agencies)
+        inbox_changed(agencies)  # (outside a transaction: committed at once)
         first = cache.get_many([_version_key(a) for a in agencies])
         inbox_changed(agencies[:1])
+        assert writes == [every, every, first_only, first_only]
+        writes.clear()
+        with transaction.atomic():
+            inbox_changed(agencies)
+            inbox_changed(agencies)
+            assert writes == [every]
+        assert writes == [every, every]
     assert not incr.called
-    assert [sorted(w) for w in writes] == [sorted(_version_key(a) for a in agencies), [_version_key(agencies[0])]]
     assert cache.get(_version_key(agencies[0])) != first[_version_key(agencies[0])]
-    assert cache.get(_version_key(agencies[1])) == first[_version_key(agencies[1])]
+    assert cache.get(_version_key(agencies[1])) != first[_version_key(agencies[1])]
+
+
+class RolledBack(Exception):
+    pass
+
+
+# (the setup commits: the caches keep nothing read under a change not yet committed)
+@pytest.mark.django_db(transaction=True)
+def test_a_badge_counted_in_a_transaction_rolled_back_is_not_served(world, rules, registrant):
+    """The count taken after publishing, inside the transaction that then rolls back, is not
+    kept: the next page counts what committed (and keeps that)."""
+    from django.db import transaction
+
+    from notifications.badge import inbox_unread_count
+
+    publish(registrant, 2)
+    assert inbox_unread_count(world.va_staff) == 2
+    seen = []
+
+    def publish_then_fail():
+        with transaction.atomic():
+            publish(registrant, 3)
+            seen.append(inbox_unread_count(world.va_staff))  # the transaction's own view
+            raise RolledBack
+
+    with pytest.raises(RolledBack):
+        publish_then_fail()
+    assert seen == [5]
+    assert inbox_unread_count(world.va_staff) == 2
