@@ -10,19 +10,27 @@ from django.core.cache import cache
 from django.db.models import Q
 
 from rsoits.models import Agency
+from rsoits.principal import AGENCIES
 
 from .choices import RegistrationStatus
 from .keys import normalise_identifier, normalise_name
 from .models import Identifier, Registrant, RegistrantBirthDate, RegistrantName
 
+SORA_CHOICES_KEY = "registrants:sora-choices"
+
 
 def sora_choices() -> list[tuple[str, str]]:
-    """Registering agencies for the filter, cached for five minutes: the list page should not
-    pay a query for them on every render."""
-    choices = cache.get("registrants:sora_choices")
-    if choices is None:
-        choices = [(code, f"{name} ({code})") for code, name in Agency.objects.sora().values_list("code", "name")]
-        cache.set("registrants:sora_choices", choices, 300)
+    """Registering agencies for the filter, kept in the cache under the agencies' generation
+    (``rsoits.principal.AGENCIES``: an agency saved or deleted shows at once): the list page
+    should not pay a query for them on every render."""
+    found = cache.get_many([AGENCIES.key, SORA_CHOICES_KEY])
+    generation = AGENCIES.accept(found.get(AGENCIES.key))
+    kept = found.get(SORA_CHOICES_KEY)
+    if generation is not None and isinstance(kept, tuple) and kept[0] == generation:
+        return kept[1]
+    choices = [(code, f"{name} ({code})") for code, name in Agency.objects.sora().values_list("code", "name")]
+    if generation is not None:
+        cache.set(SORA_CHOICES_KEY, (generation, choices), 3600)
     return choices
 
 
