@@ -1,6 +1,6 @@
 """Shared generations: what a process keeps between requests (the routing configuration, a
-user's principal) is kept under a token read from the shared cache (Redis in service), and is
-valid while that token is the current one.
+user's principal, an inbox's unread count, the list of agencies) is kept under a token read from
+the shared cache (Redis in service), and is valid while that token is the current one.
 
 A change moves the token at once and again when its transaction commits: a request that read
 the old rows before the commit may have kept them under the token set at once, and the second
