@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db.models import Q
 
 from rsoits.models import Agency
-from rsoits.principal import AGENCIES
+from rsoits.principal import GENERATION as AGENCIES
 
 from .choices import RegistrationStatus
 from .keys import normalise_identifier, normalise_name
@@ -21,7 +21,7 @@ SORA_CHOICES_KEY = "registrants:sora-choices"
 
 def sora_choices() -> list[tuple[str, str]]:
     """Registering agencies for the filter, kept in the cache under the agencies' generation
-    (``rsoits.principal.AGENCIES``: an agency saved or deleted shows at once): the list page
+    (``rsoits.principal.GENERATION``: an agency saved or deleted shows at once): the list page
     should not pay a query for them on every render."""
     found = cache.get_many([AGENCIES.key, SORA_CHOICES_KEY])
     generation = AGENCIES.accept(found.get(AGENCIES.key))

@@ -145,8 +145,9 @@ def _build(user: Any) -> Principal:
 # --- the shared cache (between requests) ----------------------------------------------------
 
 # Every entry is kept under two generations (``rsoits.generations``): the shared one, moved when
-# an agency or an installation changes, and the user's own, moved when their memberships or
-# grants do.
+# an agency or an installation changes (what else is kept of the agencies is kept under it too:
+# the filters' list of registering agencies), and the user's own, moved when their memberships
+# or grants do.
 GENERATION = Generation("rsoits:principal:generation")
 
 
@@ -257,18 +258,9 @@ def _groups_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_s
         forget_all_principals()
 
 
-# Moved whenever an agency is saved or deleted, whatever the principal cache's setting: what is
-# kept of the list of agencies (the filters' choices of registering agency) is kept under it.
-AGENCIES = Generation("rsoits:agencies")
-
-
-def _agency_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    AGENCIES.move()
-
-
 def _reference_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if _cache_seconds():
-        forget_all_principals()
+    # (whatever the principal cache's setting: the filters' list of agencies is kept under it too)
+    forget_all_principals()
 
 
 def connect_cache_invalidation() -> None:
@@ -285,5 +277,4 @@ def connect_cache_invalidation() -> None:
         signal.connect(_group_grant_changed, sender=GroupObjectPermission, dispatch_uid=f"principal-gop-{signal!r}")
         for model in (Agency, Installation):
             signal.connect(_reference_changed, sender=model, dispatch_uid=f"principal-{model.__name__}-{signal!r}")
-        signal.connect(_agency_changed, sender=Agency, dispatch_uid=f"agencies-{signal!r}")
     m2m_changed.connect(_groups_changed, sender=User.groups.through, dispatch_uid="principal-user-groups")

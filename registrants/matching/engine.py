@@ -127,17 +127,11 @@ class Frequencies:
 
     @cached_property
     def _surname_sounds(self) -> dict[str, int]:
-        counts: dict[str, int] = defaultdict(int)
-        for name, n in self.surnames.items():
-            counts[_metaphone(name)] += n
-        return dict(counts)
+        return _counted_by_sound(self.surnames)
 
     @cached_property
     def _given_sounds(self) -> dict[str, int]:
-        counts: dict[str, int] = defaultdict(int)
-        for name, n in self.given.items():
-            counts[_metaphone(name)] += n
-        return dict(counts)
+        return _counted_by_sound(self.given)
 
     def surname_stats(self, norm_surname: str) -> tuple[float, float, float]:
         """``surname``, ``surname_sound`` and ``surname_part`` of a normalised surname, kept
@@ -181,6 +175,14 @@ class Frequencies:
 
 _frequencies: Frequencies | None = None
 _refreshing = threading.Lock()
+
+
+def _counted_by_sound(counts: dict[str, int]) -> dict[str, int]:
+    """The counts of names summed per metaphone."""
+    sounds: dict[str, int] = defaultdict(int)
+    for name, n in counts.items():
+        sounds[_metaphone(name)] += n
+    return dict(sounds)
 
 
 def name_frequencies() -> Frequencies:
@@ -356,6 +358,16 @@ def lookup_keys(p: Prepared) -> dict[str, int]:
     return keys
 
 
+def _pg_array(values: Sequence[Any]) -> tuple[str, str]:
+    """An array of dates, strings or ids for PostgreSQL: (its SQL, with one placeholder; the one
+    text parameter the server splits). Quoting a long array client-side costs more."""
+    if isinstance(values[0], date):
+        return "string_to_array(%s, chr(10))::date[]", "\n".join(v.isoformat() for v in values)
+    if isinstance(values[0], str):
+        return "string_to_array(%s, chr(10))", "\n".join(values)
+    return "string_to_array(%s, ',')::bigint[]", ",".join(map(str, values))
+
+
 def _select(table: str, columns: Sequence[str], column: str, values: Sequence[Any]) -> list[tuple]:
     """``SELECT columns FROM table WHERE column IN values`` in one statement on PostgreSQL (an
     array parameter), in chunks elsewhere."""
@@ -364,15 +376,8 @@ def _select(table: str, columns: Sequence[str], column: str, values: Sequence[An
     cols = ", ".join(columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One text parameter split by the server: quoting a long array client-side costs more.
-            if isinstance(values[0], date):
-                condition = f"{column} = ANY(string_to_array(%s, chr(10))::date[])"
-                param = "\n".join(v.isoformat() for v in values)
-            elif isinstance(values[0], str):
-                condition, param = f"{column} = ANY(string_to_array(%s, chr(10)))", "\n".join(values)
-            else:
-                condition, param = f"{column} = ANY(string_to_array(%s, ',')::bigint[])", ",".join(map(str, values))
-            cursor.execute(f"SELECT {cols} FROM {table} WHERE {condition}", [param])  # noqa: S608
+            array, param = _pg_array(values)
+            cursor.execute(f"SELECT {cols} FROM {table} WHERE {column} = ANY({array})", [param])  # noqa: S608
             return cursor.fetchall()
         rows: list[tuple] = []
         values = list(values)
@@ -387,14 +392,14 @@ def _select(table: str, columns: Sequence[str], column: str, values: Sequence[An
 def _keys_and_dates(keys: Sequence[str], dates: Sequence[date]) -> list[tuple[str, int]]:
     """The registrants of the keys, and those born on the dates (as ``date_key``), in one
     statement (PostgreSQL): a hit through the API waits for the server once, not twice."""
+    (key_array, key_param), (date_array, date_param) = _pg_array(keys), _pg_array(dates)
     sql = (
-        f"SELECT key, registrant_id FROM {MatchKey._meta.db_table} "  # noqa: S608
-        "WHERE key = ANY(string_to_array(%s, chr(10))) "
+        f"SELECT key, registrant_id FROM {MatchKey._meta.db_table} WHERE key = ANY({key_array}) "  # noqa: S608
         f"UNION ALL SELECT 'D' || to_char(date, 'YYYYMMDD'), registrant_id FROM {RegistrantBirthDate._meta.db_table} "
-        "WHERE date = ANY(string_to_array(%s, chr(10))::date[])"
+        f"WHERE date = ANY({date_array})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, ["\n".join(keys), "\n".join(d.isoformat() for d in dates)])
+        cursor.execute(sql, [key_param, date_param])
         return cursor.fetchall()
 
 
@@ -634,15 +639,16 @@ def _candidate_rows(id_list: Sequence[int]) -> tuple[list[tuple], list[tuple], l
     ``(registrant id, date)``, the dates and citizenships as text."""
     registrant, name, birth = (m._meta.db_table for m in (Registrant, RegistrantName, RegistrantBirthDate))
     wanted = "= ANY((SELECT ids FROM wanted)::bigint[])"  # (the array, read once; each table through its index)
+    array, param = _pg_array(id_list)
     sql = (
-        "WITH wanted AS (SELECT string_to_array(%s, ',')::bigint[] AS ids) "  # noqa: S608
+        f"WITH wanted AS (SELECT {array} AS ids) "  # noqa: S608
         f"SELECT 'r', id, external_id, sex, citizenships::text, NULL FROM {registrant} WHERE id {wanted} "
         f"UNION ALL SELECT 'n', registrant_id, kind, norm_given, norm_middle, norm_surname FROM {name} "
         f"WHERE registrant_id {wanted} "
         f"UNION ALL SELECT 'd', registrant_id, date::text, NULL, NULL, NULL FROM {birth} WHERE registrant_id {wanted}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [",".join(map(str, id_list))])
+        cursor.execute(sql, [param])
         rows = cursor.fetchall()
     registrants = [r[1:5] for r in rows if r[0] == "r"]
     names = [r[1:] for r in rows if r[0] == "n"]

@@ -172,9 +172,7 @@ class RegistrySnapshot:
     def unknown(self, registrant_ids: Collection[int]) -> set[int]:
         """The ids not in the snapshot (registrants added since it was read)."""
         ids = np.fromiter(registrant_ids, dtype=np.int64, count=len(registrant_ids))
-        pos = np.minimum(np.searchsorted(self.ids, ids), max(len(self.ids) - 1, 0))
-        known = (self.ids[pos] == ids) if len(self.ids) else np.zeros(len(ids), dtype=bool)
-        return set(ids[~known].tolist())
+        return set(ids[~self.knows(ids)].tolist())
 
     # --- candidates ---------------------------------------------------------------------------
 

@@ -496,14 +496,19 @@ def test_part_of_a_compound_surname_weighs_as_rare_as_the_surnames_holding_it(re
     assert whole.weight - part.weight > engine.SURNAME_DROP[engine.PART] + 3
 
 
-def test_frequencies_count_the_parts_of_compound_surnames(registry):
+def read_frequencies():
+    """The name frequencies read afresh by the grouped query (and not kept after)."""
     from registrants.matching import engine
 
     engine.forget_frequencies()
     try:
-        freqs = engine.name_frequencies()
+        return engine.name_frequencies()
     finally:
         engine.forget_frequencies()
+
+
+def test_frequencies_count_the_parts_of_compound_surnames(registry):
+    freqs = read_frequencies()
     # García López, Müller-Schmidt, and the three Al-Masri (the particle is no part)
     assert freqs.surname_parts == {"GARCIA": 1, "LOPEZ": 1, "MULLER": 1, "SCHMIDT": 1, "MASRI": 3}
     assert freqs.surname_part("GARCIA") > freqs.surname("GARCIA")
@@ -686,14 +691,9 @@ def test_a_snapshot_gives_the_full_name_frequencies_of_the_registry_pairs_at_onc
 
 
 def test_a_snapshot_counts_the_name_frequencies_as_the_grouped_query_does(registry):
-    from registrants.matching import engine
     from registrants.matching.snapshot import RegistrySnapshot
 
-    engine.forget_frequencies()
-    try:
-        from_query = engine.name_frequencies()
-    finally:
-        engine.forget_frequencies()
+    from_query = read_frequencies()
     counted = RegistrySnapshot().frequencies
     assert counted.total == from_query.total == len(PEOPLE) + 1  # Robert Smith's alias
     assert (counted.surnames, counted.given, counted.pairs) == (from_query.surnames, from_query.given, from_query.pairs)
