@@ -72,6 +72,52 @@ def nickname_family(token: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=100000)
+# --- transliteration variants ---------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _transliteration_clusters() -> tuple[dict[str, tuple[int, ...]], list[frozenset[str]]]:
+    """The ``name-variants`` tables: every spelling of one name across romanization systems and
+    dialects (Chinese Li~Lee~Ly, Wu~Ng; Korean Lee~Yi~Rhee, Park~Pak~Bak; Vietnamese, Japanese,
+    Arabic Mohammed~Muhammad, Russian Ivanov~Ivanoff, ...), each spelling normalised and
+    compacted as the registry's names are. Returns, per spelling, the clusters it belongs to
+    (a spelling may belong to several: LEE is Chinese, Korean and Vietnamese), and the
+    clusters' spellings."""
+    from name_variants import ALL_TABLES
+
+    clusters: list[frozenset[str]] = []
+    index: dict[str, set[int]] = defaultdict(set)
+    for table in ALL_TABLES.values():
+        for entry in table.values():
+            forms = frozenset(filter(None, (compact(normalise_name(f)) for f in entry["forms"])))
+            if len(forms) < 2:
+                continue
+            for form in forms:
+                index[form].add(len(clusters))
+            clusters.append(forms)
+    return {form: tuple(sorted(ids)) for form, ids in index.items()}, clusters
+
+
+def transliteration_family(compact_name: str) -> frozenset[str]:
+    """The spellings sharing a transliteration cluster with a compacted name (empty when it is
+    in none): how often a name agrees with this one *as a transliteration* by chance."""
+    index, clusters = _transliteration_clusters()
+    ids = index.get(compact_name, ())
+    return frozenset().union(*(clusters[i] for i in ids)) if ids else frozenset()
+
+
+def _transliterated(strings: _Strings) -> np.ndarray:
+    """Pairs of distinct names that are spellings of one name in another romanization (one
+    cluster of the ``name-variants`` tables)."""
+    index, _ = _transliteration_clusters()
+    clusters = [index.get(compact(x)) for x in strings.items]
+    known = np.fromiter((c is not None for c in clusters), bool, len(clusters))
+    found = np.zeros(len(strings.left), dtype=bool)
+    for k in np.nonzero(known[strings.left] & known[strings.right] & (strings.left != strings.right))[0].tolist():
+        found[k] = not set(clusters[int(strings.left[k])]).isdisjoint(clusters[int(strings.right[k])])
+    return found
+
+
 def _metaphone(value: str) -> str:
     return jellyfish.metaphone(value) if value else ""
 
@@ -107,8 +153,8 @@ class Frequencies:
     loaded_at: float
     # per part of a compound surname (compact), the names whose surname has that part
     surname_parts: dict[str, int] = field(default_factory=dict)
-    _surname_stats: dict[str, tuple[float, float, float]] = field(default_factory=dict, repr=False, compare=False)
-    _given_stats: dict[str, tuple[float, float]] = field(default_factory=dict, repr=False, compare=False)
+    _surname_stats: dict[str, tuple[float, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _given_stats: dict[str, tuple[float, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     # Counts leave one person out: how common a name is among the *other* people, so that the
     # candidate's own record does not make its name look common in a small registry.
@@ -133,21 +179,37 @@ class Frequencies:
     def _given_sounds(self) -> dict[str, int]:
         return _counted_by_sound(self.given)
 
-    def surname_stats(self, norm_surname: str) -> tuple[float, float, float]:
-        """``surname``, ``surname_sound`` and ``surname_part`` of a normalised surname, kept
-        per spelling (a batch asks for tens of thousands)."""
+    def surname_stats(self, norm_surname: str) -> tuple[float, ...]:
+        """``surname``, ``surname_sound``, ``surname_part`` and ``surname_family`` of a
+        normalised surname, kept per spelling (a batch asks for tens of thousands)."""
         stats = self._surname_stats.get(norm_surname)
         if stats is None:
             c = compact(norm_surname)
-            stats = self._surname_stats[norm_surname] = (self.surname(c), self.surname_sound(c), self.surname_part(c))
+            stats = self._surname_stats[norm_surname] = (
+                self.surname(c),
+                self.surname_sound(c),
+                self.surname_part(c),
+                self._family(self.surnames, c, SURNAME_PRIOR_FREQUENCY),
+            )
         return stats
 
-    def given_stats(self, token: str) -> tuple[float, float]:
-        """``given_name`` and ``given_sound``, kept per spelling."""
+    def given_stats(self, token: str) -> tuple[float, ...]:
+        """``given_name``, ``given_sound`` and the given name's transliteration family, kept per
+        spelling."""
         stats = self._given_stats.get(token)
         if stats is None:
-            stats = self._given_stats[token] = (self.given_name(token), self.given_sound(token))
+            stats = self._given_stats[token] = (
+                self.given_name(token),
+                self.given_sound(token),
+                self._family(self.given, token, GIVEN_PRIOR_FREQUENCY),
+            )
         return stats
+
+    def _family(self, counts: dict[str, int], name: str, prior: float) -> float:
+        """How often a name agrees with this one as a transliteration by chance: every registry
+        name of its ``transliteration_family`` (LEE: Li, Yi, Rhee, Ly, ...), itself included."""
+        count = sum(counts.get(form, 0) for form in transliteration_family(name) | {name})
+        return (max(count - 1, 0) + PRIOR_PEOPLE * prior) / (self.total + PRIOR_PEOPLE)
 
     def surname_sound(self, compact_surname: str) -> float:
         """How often a surname *sounding* like this one (the same metaphone) occurs: two
@@ -693,7 +755,8 @@ def _expand(pair_pos: np.ndarray, start: np.ndarray, count: np.ndarray) -> tuple
 
 # --- field comparisons (batched over unique pairs of strings) --------------------------------
 
-EXACT, PART, NICKNAME, PHONETIC, TYPO, INITIAL, SIMILAR, DIFFERENT, MISSING = 8, 7, 6, 5, 4, 3, 2, 1, 0
+# Agreement levels of a name, weakest first (a level agrees from TYPO on).
+MISSING, DIFFERENT, SIMILAR, INITIAL, TYPO, TRANSLITERATED, PHONETIC, NICKNAME, PART, EXACT = range(10)
 
 
 def _on_unique(left: np.ndarray, right: np.ndarray, vocab: Vocabulary, levels) -> np.ndarray:
@@ -772,9 +835,10 @@ def _sound_alike(left: np.ndarray, right: np.ndarray, vocab: Vocabulary, code) -
 
 
 def surname_levels(strings: _Strings) -> np.ndarray:
-    """Agreement level of normalised surnames: exact, part of a compound, phonetic, spelling
-    variant (typo, transposed letters), different, missing. Sounding alike by the match rating
-    approach is looked for later, among the pairs found different (``_sound_alike``)."""
+    """Agreement level of normalised surnames: exact, part of a compound, phonetic,
+    transliteration variant, spelling variant (typo, transposed letters), different, missing.
+    Sounding alike by the match rating approach is looked for later, among the pairs found
+    different (``_sound_alike``)."""
     compacted = strings.mapped(compact)
     lc, rc = compacted.side(compacted.left), compacted.side(compacted.right)
     n = len(lc)
@@ -786,6 +850,7 @@ def surname_levels(strings: _Strings) -> np.ndarray:
     shortest = compacted.shortest
     level = np.full(n, DIFFERENT, dtype=np.int8)
     level[(jw >= 0.9) | ((osa <= 1) & (shortest >= 4))] = TYPO
+    level[_transliterated(compacted)] = TRANSLITERATED
     phonetic = (compacted.length[compacted.left] > 0) & (compacted.equal(_metaphone) | compacted.equal(_nysiis))
     level[phonetic] = PHONETIC
     level[parts >= 100] = PART
@@ -795,14 +860,15 @@ def surname_levels(strings: _Strings) -> np.ndarray:
 
 
 def given_levels(strings: _Strings) -> np.ndarray:
-    """Agreement level of first given names: exact, nickname, phonetic, spelling variant,
-    initial only, different, missing (sounding alike: ``_sound_alike``, later)."""
+    """Agreement level of first given names: exact, nickname, phonetic, transliteration variant,
+    spelling variant, initial only, different, missing (sounding alike: ``_sound_alike``, later)."""
     ul, ur = strings.side(strings.left), strings.side(strings.right)
     jw = process.cpdist(ul, ur, scorer=JaroWinkler.normalized_similarity, workers=_workers(len(ul)))
     osa = process.cpdist(ul, ur, scorer=OSA.distance, workers=_workers(len(ul)))
     shortest = strings.shortest
     level = np.full(len(ul), DIFFERENT, dtype=np.int8)
     level[(jw >= 0.9) | ((osa <= 1) & (shortest >= 4))] = TYPO
+    level[_transliterated(strings)] = TRANSLITERATED
     level[(strings.length[strings.left] > 0) & strings.equal(_metaphone)] = PHONETIC
     # Nicknames: the pairs of distinct strings (both longer than an initial) in each other's family.
     width = len(strings.items) + 1
@@ -840,7 +906,7 @@ def _table(mapping: dict[int, float], size: int = 16) -> np.ndarray:
 
 M_NAME = 0.95  # a true pair's name agrees exactly this often
 NAME_WEIGHT_CAP = {"surname": 14.0, "given": 12.0}
-SURNAME_DROP = {EXACT: 0.0, PART: 1.5, PHONETIC: 3.0, TYPO: 3.5}
+SURNAME_DROP = {EXACT: 0.0, PART: 1.5, PHONETIC: 3.0, TRANSLITERATED: 3.0, TYPO: 3.5}
 # Sounding alike only by the match rating approach: weak, but not a contradiction. The approach
 # is lenient (MORA~GARCIA, JESSE~JACK agree by it): of random pairs of the registry's unequal
 # names 8.9 % of surnames and 13 % of given names sound alike by it, so with a transliteration
@@ -848,7 +914,7 @@ SURNAME_DROP = {EXACT: 0.0, PART: 1.5, PHONETIC: 3.0, TYPO: 3.5}
 # log2(u_different / u_similar) over "different": surnames -7 + 3.4 (kept at -4), given names -8 + 2.7
 # (bench/matching_similar_u.py measures the shares on a registry).
 SURNAME_SIMILAR = -4.0
-GIVEN_DROP = {EXACT: 0.0, NICKNAME: 2.0, PHONETIC: 2.5, TYPO: 3.5}
+GIVEN_DROP = {EXACT: 0.0, NICKNAME: 2.0, PHONETIC: 2.5, TRANSLITERATED: 2.5, TYPO: 3.5}
 SURNAME_DIFFERENT = -7.0
 GIVEN_DIFFERENT = -8.0  # a true pair's given names are unrelated in well under 1 % of reports
 GIVEN_INITIAL = 1.5
@@ -920,6 +986,7 @@ SURNAME_TEXT = {
     EXACT: "exact {b}",
     PART: "compound surname part {a}~{b}",
     PHONETIC: "phonetic match {a}~{b}",
+    TRANSLITERATED: "transliteration variant {a}~{b}",
     TYPO: "spelling variant {a}~{b}",
     SIMILAR: "similar sound {a}~{b}",
     DIFFERENT: "different ({a} / {b})",
@@ -928,6 +995,7 @@ GIVEN_TEXT = {
     EXACT: "exact {b}",
     NICKNAME: "nickname {a}~{b}",
     PHONETIC: "phonetic match {a}~{b}",
+    TRANSLITERATED: "transliteration variant {a}~{b}",
     TYPO: "spelling variant {a}~{b}",
     INITIAL: "initial {a}~{b}",
     SIMILAR: "similar sound {a}~{b}",
@@ -1005,13 +1073,14 @@ def match_batch(
     mid_level = _on_unique(left_mid, right_mid, vocab, middle_levels)
     # name frequencies per vocabulary id (only the candidates' names are looked up)
     # A name agreeing counts as much as the more common of the two spellings is rare.
-    # ... agreeing by sound as much as the more common of the two sounds is rare, and as part of
-    # a compound surname as the more common of the surnames holding it.
-    sur_stats = np.zeros((len(vocab.items), 3))
+    # ... agreeing by sound as much as the more common of the two sounds is rare, as part of a
+    # compound surname as the more common of the surnames holding it, and as a transliteration as
+    # the more common of the two families of spellings.
+    sur_stats = np.zeros((len(vocab.items), 4))
     uniq = np.unique(np.concatenate((right_sur, left_sur)))
     if len(uniq):
         sur_stats[uniq] = [freqs.surname_stats(vocab.items[i]) for i in uniq.tolist()]
-    giv_stats = np.zeros((len(vocab.items), 2))
+    giv_stats = np.zeros((len(vocab.items), 3))
     uniq = np.unique(np.concatenate((right_giv, left_giv)))
     if len(uniq):
         giv_stats[uniq] = [freqs.given_stats(vocab.items[i]) for i in uniq.tolist()]
@@ -1021,6 +1090,8 @@ def match_batch(
     s_sur_sound = np.maximum(sur_r[:, 1], sur_l[:, 1])
     s_sur_part = np.maximum(sur_r[:, 2], sur_l[:, 2])
     s_giv_sound = np.maximum(giv_r[:, 1], giv_l[:, 1])
+    s_sur_family = np.maximum(sur_r[:, 3], sur_l[:, 3])
+    s_giv_family = np.maximum(giv_r[:, 2], giv_l[:, 2])
     # When both names agree, their weights are capped by the rarity of the full name (the pair).
     width = len(vocab.items) + 1
 
@@ -1047,8 +1118,10 @@ def match_batch(
     def bits_of_names(sur_level: np.ndarray, giv_level: np.ndarray) -> np.ndarray:
         both_agree = (sur_level >= TYPO) & (giv_level >= TYPO)
         return (
-            _name_weight(sur_level, u_sur, "surname", {PHONETIC: s_sur_sound, PART: s_sur_part})
-            + _name_weight(giv_level, u_giv, "given", {PHONETIC: s_giv_sound})
+            _name_weight(
+                sur_level, u_sur, "surname", {PHONETIC: s_sur_sound, PART: s_sur_part, TRANSLITERATED: s_sur_family}
+            )
+            + _name_weight(giv_level, u_giv, "given", {PHONETIC: s_giv_sound, TRANSLITERATED: s_giv_family})
             - np.where(both_agree, independent - joint, 0.0)
             + MIDDLE_TABLE[mid_level]
             - SWAP_PENALTY * swapped

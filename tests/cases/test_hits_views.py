@@ -114,7 +114,8 @@ def test_detail_side_by_side_for_nsotc(client, world, hit_people):
     ).exists()
 
 
-def test_detail_shows_a_sora_only_its_candidates_and_other_agencies_get_404(client, world, hit_people):
+def test_detail_shows_a_sora_only_its_candidates_and_other_agencies_get_404(client, world, hit_people, settings):
+    settings.MATCH_REVIEW_THRESHOLD = 0.2  # both namesakes (no date of birth reported) are candidates
     hit = ingest(world.analyst, source_id="D-2", given_name="Mohamed", surname="Aly", sex="M")
     md_candidate = hit.candidates.get(registrant=hit_people.ali_md)
     services.hit_decide(actor=world.analyst, hit=hit, decision="confirmed_match", candidate=md_candidate)

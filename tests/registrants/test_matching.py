@@ -185,13 +185,60 @@ def test_transliteration(registry, given, surname, person):
 
 
 def test_given_name_transliterated_beyond_phonetic_keys(registry):
-    # Aisha and Ayesha differ in metaphone and spelling; only the match rating approach joins them.
+    # Eysha and Aisha differ in metaphone and spelling, and the transliteration tables do not have
+    # Eysha: only the match rating approach joins them.
+    top = assert_found(
+        Subject(given_name="Eysha", surname="Haddad", date_of_birth=date(1986, 2, 3), sex="F"),
+        registry["aisha"],
+        explains="given name: similar sound EYSHA~AISHA",
+    )
+    assert top.fields["surname"] == "exact HADDAD"
+
+
+def test_given_name_in_the_transliteration_tables(registry):
+    # Ayesha and Aisha are one Arabic name in two romanizations (the name-variants tables).
     top = assert_found(
         Subject(given_name="Ayesha", surname="Haddad", date_of_birth=date(1986, 2, 3), sex="F"),
         registry["aisha"],
-        explains="given name: similar sound AYESHA~AISHA",
+        explains="given name: transliteration variant AYESHA~AISHA",
+        decisions=("match",),
     )
     assert top.fields["surname"] == "exact HADDAD"
+
+
+@pytest.mark.parametrize(
+    ("registered", "reported"),
+    [("Lee", "Rhee"), ("Park", "Bak"), ("Wu", "Ng"), ("Zhou", "Chow")],
+)
+def test_east_asian_surname_in_another_romanization(db, registered, reported):
+    """Korean and Chinese surnames romanized another way (Lee~Rhee, Park~Bak, Cantonese Ng for
+    Wu) neither sound alike by metaphone nor are spelling variants; the transliteration tables join
+    them, as rare as all their spellings together."""
+    agency = AgencyFactory(code="CA", name="California DOJ", jurisdiction="CA", ori="CA0000000")
+    person = registrant_create(
+        actor=None, registering_agency=agency, external_id="CA-1", given_name="Min-jun", surname=registered,
+        date_of_birth=date(1981, 6, 17), sex="M",
+    )  # fmt: skip
+    top = assert_found(
+        Subject(given_name="Min-jun", surname=reported, date_of_birth=date(1981, 6, 17), sex="M"), person
+    )
+    assert top.fields["surname"] == f"transliteration variant {reported.upper()}~{registered.upper()}"
+    assert top.fields["given name"] == "exact MIN"
+
+
+def test_a_transliteration_weighs_as_rare_as_its_family():
+    """A surname agreeing only as a transliteration agrees by chance as often as any spelling of
+    its family does: Yi~Rhee counts the registry's Lees and Lis as well."""
+    from registrants.matching.engine import PRIOR_PEOPLE, SURNAME_PRIOR_FREQUENCY, Frequencies
+
+    freqs = Frequencies(1000, {"LEE": 40, "LI": 30, "YI": 5, "RHEE": 1, "SMITH": 924}, {}, {}, 0.0)
+    prior = PRIOR_PEOPLE * SURNAME_PRIOR_FREQUENCY
+    exact, _sound, _part, family = freqs.surname_stats("RHEE")
+    assert exact == pytest.approx((0 + prior) / (1000 + PRIOR_PEOPLE))
+    assert family >= (40 + 30 + 5 + 1 - 1 + prior) / (1000 + PRIOR_PEOPLE)
+    assert family < (924 + prior) / (1000 + PRIOR_PEOPLE)
+    # a name in no cluster: its family is itself
+    assert freqs.surname_stats("SMITH")[3] == freqs.surname_stats("SMITH")[0]
 
 
 def test_sounding_alike_is_compared_only_for_candidates_it_can_bring_to_review(registry, monkeypatch):
@@ -208,13 +255,13 @@ def test_sounding_alike_is_compared_only_for_candidates_it_can_bring_to_review(r
 
     monkeypatch.setattr(engine, "_similar_sound", recording)
     # William Johnson's date of birth, a name nobody on that date has: three candidates by the date alone
-    result = match_subject(Subject(given_name="Ayesha", surname="Haddad", date_of_birth=date(1975, 3, 14)))
+    result = match_subject(Subject(given_name="Eysha", surname="Haddad", date_of_birth=date(1975, 3, 14)))
     assert result.blocked == 3 and result.decision == Decision.NO_MATCH
     assert compared == []
     # Aisha Haddad's own date: the given name is compared, and sounds alike
-    result = match_subject(Subject(given_name="Ayesha", surname="Haddad", date_of_birth=date(1986, 2, 3)))
-    assert ("AYESHA", "AISHA") in compared
-    assert result.candidates[0].fields["given name"] == "similar sound AYESHA~AISHA"
+    result = match_subject(Subject(given_name="Eysha", surname="Haddad", date_of_birth=date(1986, 2, 3)))
+    assert ("EYSHA", "AISHA") in compared
+    assert result.candidates[0].fields["given name"] == "similar sound EYSHA~AISHA"
 
 
 def test_surname_transliterated_beyond_phonetic_keys(db):
