@@ -168,8 +168,10 @@ class Frequencies:
         return (count + PRIOR_PEOPLE * GIVEN_PRIOR_FREQUENCY) / (self.total + PRIOR_PEOPLE)
 
     def warm(self) -> None:
-        """Count the sounds now (in the thread that reads the frequencies), not in a request."""
+        """Count the sounds and read the transliteration tables now (in the thread that reads the
+        frequencies), not in a request."""
         self._surname_sounds, self._given_sounds  # noqa: B018
+        _transliteration_clusters()
 
     @cached_property
     def _surname_sounds(self) -> dict[str, int]:
@@ -374,12 +376,17 @@ KEY_PRIORITY = {"D": 10, "DS": 4, "Y": 6, "M": 6, "N": 3}
 IDENTIFIER_PRIORITY = 1000
 
 
+# Spellings of a name's nickname or transliteration family looked up as blocking keys, at most.
+FAMILY_KEYS = 12
+
+
 def given_codes(p: Prepared) -> set[str]:
-    """Sound keys for the subject's given name, its nickname family and its middle name (an
-    extra or missing middle name shifts names between the two fields)."""
+    """Sound keys for the subject's given name, its nickname and transliteration families and its
+    middle name (an extra or missing middle name shifts names between the two fields)."""
     codes = {given_code(p.given)}
     if p.given_first:
-        codes.update(given_code(n) for n in sorted(nickname_family(p.given_first))[:12])
+        codes.update(given_code(n) for n in sorted(nickname_family(p.given_first))[:FAMILY_KEYS])
+        codes.update(given_code(n) for n in sorted(transliteration_family(p.given_first))[:FAMILY_KEYS])
     if p.middle:
         codes.add(given_code(p.middle))
     if not p.given and not p.middle:
@@ -392,7 +399,11 @@ def _name_key_parts(given: str, given_first: str, middle: str, surname: str) -> 
     """The ``surname|given`` parts of a subject's name keys, as reported and with given name and
     surname swapped (computed once per name: a feed repeats its names)."""
     p = Prepared(given, given_first, middle, surname, None, None, "", "", ())
-    orientations = [(surname_codes(surname), given_codes(p))]
+    # the surname's sounds, and those of its other romanizations (RHEE is also looked up as LEE)
+    surs = surname_codes(surname)
+    for spelling in sorted(transliteration_family(compact(surname)))[:FAMILY_KEYS]:
+        surs |= surname_codes(spelling)
+    orientations = [(surs, given_codes(p))]
     if given and surname:  # given name and surname swapped
         orientations.append((surname_codes(given), {given_code(surname)}))
     return tuple(dict.fromkeys(f"{sur}|{giv}" for surs, givs in orientations for sur in surs for giv in givs))

@@ -226,6 +226,28 @@ def test_east_asian_surname_in_another_romanization(db, registered, reported):
     assert top.fields["given name"] == "exact MIN"
 
 
+def test_another_romanization_is_found_without_the_exact_date_of_birth(db):
+    """With the date of birth one digit off, only the name keys find a candidate: the subject's
+    surname is also looked up as its other romanizations (RHEE as LEE), and its given name as
+    the other romanizations of it."""
+    agency = AgencyFactory(code="CA", name="California DOJ", jurisdiction="CA", ori="CA0000000")
+    lee = registrant_create(
+        actor=None, registering_agency=agency, external_id="CA-1", given_name="Min-jun", surname="Lee",
+        date_of_birth=date(1981, 6, 17), sex="M",
+    )  # fmt: skip
+    aisha = registrant_create(
+        actor=None, registering_agency=agency, external_id="CA-2", given_name="Aisha", surname="Qasim",
+        date_of_birth=date(1990, 2, 11), sex="F",
+    )  # fmt: skip
+    result = match_subject(Subject(given_name="Min-jun", surname="Rhee", date_of_birth=date(1981, 6, 27), sex="M"))
+    assert [c.registrant_id for c in result.candidates] == [lee.pk]
+    assert result.candidates[0].fields["surname"] == "transliteration variant RHEE~LEE"
+    assert result.candidates[0].fields["DOB"] == "one digit different"
+    result = match_subject(Subject(given_name="Ayesha", surname="Qasim", date_of_birth=date(1990, 2, 21), sex="F"))
+    assert [c.registrant_id for c in result.candidates] == [aisha.pk]
+    assert result.candidates[0].fields["given name"] == "transliteration variant AYESHA~AISHA"
+
+
 def test_a_transliteration_weighs_as_rare_as_its_family():
     """A surname agreeing only as a transliteration agrees by chance as often as any spelling of
     its family does: Yi~Rhee counts the registry's Lees and Lis as well."""
