@@ -71,7 +71,6 @@ def nickname_family(token: str) -> frozenset[str]:
     return frozenset(normalise_name(n) for n in family)
 
 
-@lru_cache(maxsize=100000)
 # --- transliteration variants ---------------------------------------------------------------
 
 
@@ -98,6 +97,7 @@ def _transliteration_clusters() -> tuple[dict[str, tuple[int, ...]], list[frozen
     return {form: tuple(sorted(ids)) for form, ids in index.items()}, clusters
 
 
+@lru_cache(maxsize=65536)
 def transliteration_family(compact_name: str) -> frozenset[str]:
     """The spellings sharing a transliteration cluster with a compacted name (empty when it is
     in none): how often a name agrees with this one *as a transliteration* by chance."""
@@ -118,6 +118,7 @@ def _transliterated(strings: _Strings) -> np.ndarray:
     return found
 
 
+@lru_cache(maxsize=100000)
 def _metaphone(value: str) -> str:
     return jellyfish.metaphone(value) if value else ""
 
