@@ -108,13 +108,15 @@ def transliteration_family(compact_name: str) -> frozenset[str]:
 
 def _transliterated(strings: _Strings) -> np.ndarray:
     """Pairs of distinct names that are spellings of one name in another romanization (one
-    cluster of the ``name-variants`` tables)."""
+    cluster of the ``name-variants`` tables). The strings are single words: compacted surnames,
+    first given names."""
     index, _ = _transliteration_clusters()
-    clusters = [index.get(compact(x)) for x in strings.items]
-    known = np.fromiter((c is not None for c in clusters), bool, len(clusters))
+    items = strings.items
+    known = np.fromiter(map(index.__contains__, items), bool, len(items))  # (most names are in none)
+    rows = np.nonzero(known[strings.left] & known[strings.right] & (strings.left != strings.right))[0]
     found = np.zeros(len(strings.left), dtype=bool)
-    for k in np.nonzero(known[strings.left] & known[strings.right] & (strings.left != strings.right))[0].tolist():
-        found[k] = not set(clusters[int(strings.left[k])]).isdisjoint(clusters[int(strings.right[k])])
+    for k, a, b in zip(rows.tolist(), strings.left[rows].tolist(), strings.right[rows].tolist(), strict=True):
+        found[k] = not set(index[items[a]]).isdisjoint(index[items[b]])
     return found
 
 
