@@ -10,6 +10,12 @@ true registrant external_id or empty for an unregistered person). Registered hit
 registrants sampled at random from the database; every variation is applied only where it can
 be (a nickname needs a given name that has one, a compound surname needs two parts, ...), and
 the variations are spread evenly. All data is synthetic (``BENCH-`` registrants).
+
+Two errors in one report: ``--combine transliteration --with dob_digit --base var/match_eval
+--out var/match_eval_combo`` applies a second variation to the hits of one variation of an
+existing set (here a date of birth one digit off on top of a name in another romanization) and
+writes them, labelled ``transliteration+dob_digit``, as a set of their own for
+``bench/matching_bench.py --data var/match_eval_combo``.
 """
 
 from __future__ import annotations
@@ -298,13 +304,58 @@ def sample_registrants(rng: random.Random, count: int) -> list[dict]:
     return result
 
 
+def combine(base: Path, out: Path, variation: str, second: str, seed: int) -> None:
+    """The hits of ``variation`` in the set at ``base`` with ``second`` applied as well."""
+    vary = Variations(random.Random(seed))
+    with (base / "labels.csv").open(encoding="utf-8") as f:
+        labels = {row["record_id"]: row for row in csv.DictReader(f)}
+    out.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with (
+        (base / "hits.csv").open(encoding="utf-8") as source,
+        (out / "hits.csv").open("w", newline="", encoding="utf-8") as hits_file,
+        (out / "labels.csv").open("w", newline="", encoding="utf-8") as labels_file,
+    ):
+        reader = csv.DictReader(source)
+        hits = csv.DictWriter(hits_file, reader.fieldnames)
+        hits.writeheader()
+        labels_out = csv.writer(labels_file)
+        labels_out.writerow(["record_id", "variation", "registrant_external_id"])
+        for row in reader:
+            label = labels[row["record_id"]]
+            if label["variation"] != variation:
+                continue
+            person = {
+                "given_name": row["given_name"], "middle_name": row["middle_name"], "surname": row["surname"],
+                "dob": date.fromisoformat(row["date_of_birth"]), "sex": row["sex"],
+                "nationality": row["nationality"], "aliases": [],
+            }  # fmt: skip
+            varied = getattr(vary, second)(person)
+            if varied is None:
+                continue
+            row.update(given_name=varied["given_name"], middle_name=varied["middle_name"], surname=varied["surname"])
+            row["date_of_birth"] = varied["dob"].isoformat()
+            hits.writerow(row)
+            labels_out.writerow([row["record_id"], f"{variation}+{second}", label["registrant_external_id"]])
+            written += 1
+    print(f"written {written} hits ({variation}+{second}) to {out / 'hits.csv'}, labels to {out / 'labels.csv'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--registered", type=int, default=50000, help="hits of registered people")
     parser.add_argument("--unregistered", type=int, default=50000, help="hits of people not in the registry")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", default="var/match_eval")
+    parser.add_argument("--combine", choices=VARIATIONS, help="derive from --base the hits of this variation ...")
+    parser.add_argument("--with", dest="second", choices=VARIATIONS, help="... with this variation applied as well")
+    parser.add_argument("--base", default="var/match_eval", help="the set --combine derives from")
     args = parser.parse_args()
+    if args.combine:
+        if not args.second:
+            parser.error("--combine needs --with")
+        combine(Path(args.base), Path(args.out), args.combine, args.second, args.seed)
+        return
     rng = random.Random(args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
