@@ -206,19 +206,26 @@ def test_given_name_in_the_transliteration_tables(registry):
     assert top.fields["surname"] == "exact HADDAD"
 
 
+@pytest.fixture
+def register(db):
+    """Registers people with one SORA for the test: ``register(external_id, **fields)``."""
+    agency = AgencyFactory(code="CA", name="California DOJ", jurisdiction="CA", ori="CA0000000")
+
+    def register(external_id: str, **fields) -> Registrant:
+        return registrant_create(actor=None, registering_agency=agency, external_id=external_id, **fields)
+
+    return register
+
+
 @pytest.mark.parametrize(
     ("registered", "reported"),
     [("Lee", "Rhee"), ("Park", "Bak"), ("Wu", "Ng"), ("Zhou", "Chow")],
 )
-def test_east_asian_surname_in_another_romanization(db, registered, reported):
+def test_east_asian_surname_in_another_romanization(register, registered, reported):
     """Korean and Chinese surnames romanized another way (Lee~Rhee, Park~Bak, Cantonese Ng for
     Wu) neither sound alike by metaphone nor are spelling variants; the transliteration tables join
     them, as rare as all their spellings together."""
-    agency = AgencyFactory(code="CA", name="California DOJ", jurisdiction="CA", ori="CA0000000")
-    person = registrant_create(
-        actor=None, registering_agency=agency, external_id="CA-1", given_name="Min-jun", surname=registered,
-        date_of_birth=date(1981, 6, 17), sex="M",
-    )  # fmt: skip
+    person = register("CA-1", given_name="Min-jun", surname=registered, date_of_birth=date(1981, 6, 17), sex="M")
     top = assert_found(
         Subject(given_name="Min-jun", surname=reported, date_of_birth=date(1981, 6, 17), sex="M"), person
     )
@@ -226,19 +233,12 @@ def test_east_asian_surname_in_another_romanization(db, registered, reported):
     assert top.fields["given name"] == "exact MIN"
 
 
-def test_another_romanization_is_found_without_the_exact_date_of_birth(db):
+def test_another_romanization_is_found_without_the_exact_date_of_birth(register):
     """With the date of birth one digit off, only the name keys find a candidate: the subject's
     surname is also looked up as its other romanizations (RHEE as LEE), and its given name as
     the other romanizations of it."""
-    agency = AgencyFactory(code="CA", name="California DOJ", jurisdiction="CA", ori="CA0000000")
-    lee = registrant_create(
-        actor=None, registering_agency=agency, external_id="CA-1", given_name="Min-jun", surname="Lee",
-        date_of_birth=date(1981, 6, 17), sex="M",
-    )  # fmt: skip
-    aisha = registrant_create(
-        actor=None, registering_agency=agency, external_id="CA-2", given_name="Aisha", surname="Qasim",
-        date_of_birth=date(1990, 2, 11), sex="F",
-    )  # fmt: skip
+    lee = register("CA-1", given_name="Min-jun", surname="Lee", date_of_birth=date(1981, 6, 17), sex="M")
+    aisha = register("CA-2", given_name="Aisha", surname="Qasim", date_of_birth=date(1990, 2, 11), sex="F")
     result = match_subject(Subject(given_name="Min-jun", surname="Rhee", date_of_birth=date(1981, 6, 27), sex="M"))
     assert [c.registrant_id for c in result.candidates] == [lee.pk]
     assert result.candidates[0].fields["surname"] == "transliteration variant RHEE~LEE"
@@ -286,12 +286,8 @@ def test_sounding_alike_is_compared_only_for_candidates_it_can_bring_to_review(r
     assert result.candidates[0].fields["given name"] == "similar sound EYSHA~AISHA"
 
 
-def test_surname_transliterated_beyond_phonetic_keys(db):
-    agency = AgencyFactory(code="TX", name="Texas DPS SOR", jurisdiction="TX", ori="TX0000000")
-    taras = registrant_create(
-        actor=None, registering_agency=agency, external_id="TX-UA", given_name="Taras", surname="Shevchenko",
-        date_of_birth=date(1974, 3, 9), sex="M",
-    )  # fmt: skip
+def test_surname_transliterated_beyond_phonetic_keys(register):
+    taras = register("TX-UA", given_name="Taras", surname="Shevchenko", date_of_birth=date(1974, 3, 9), sex="M")
     top = assert_found(
         Subject(given_name="Taras", surname="Schewtschenko", date_of_birth=date(1974, 3, 9), sex="M"), taras
     )
