@@ -162,13 +162,16 @@ class Frequencies:
     # Counts leave one person out: how common a name is among the *other* people, so that the
     # candidate's own record does not make its name look common in a small registry.
 
+    def _share(self, count: int, prior_frequency: float) -> float:
+        """The share of the registry's names that ``count`` names (one of them the candidate's
+        own, left out) make, blended with the population prior."""
+        return (max(count - 1, 0) + PRIOR_PEOPLE * prior_frequency) / (self.total + PRIOR_PEOPLE)
+
     def surname(self, compact_surname: str) -> float:
-        count = max(self.surnames.get(compact_surname, 0) - 1, 0)
-        return (count + PRIOR_PEOPLE * SURNAME_PRIOR_FREQUENCY) / (self.total + PRIOR_PEOPLE)
+        return self._share(self.surnames.get(compact_surname, 0), SURNAME_PRIOR_FREQUENCY)
 
     def given_name(self, token: str) -> float:
-        count = max(self.given.get(token, 0) - 1, 0)
-        return (count + PRIOR_PEOPLE * GIVEN_PRIOR_FREQUENCY) / (self.total + PRIOR_PEOPLE)
+        return self._share(self.given.get(token, 0), GIVEN_PRIOR_FREQUENCY)
 
     def warm(self) -> None:
         """Count the sounds and read the transliteration tables now (in the thread that reads the
@@ -213,24 +216,21 @@ class Frequencies:
     def _family(self, counts: dict[str, int], name: str, prior: float) -> float:
         """How often a name agrees with this one as a transliteration by chance: every registry
         name of its ``transliteration_family`` (LEE: Li, Yi, Rhee, Ly, ...), itself included."""
-        count = sum(counts.get(form, 0) for form in transliteration_family(name) | {name})
-        return (max(count - 1, 0) + PRIOR_PEOPLE * prior) / (self.total + PRIOR_PEOPLE)
+        return self._share(sum(counts.get(form, 0) for form in transliteration_family(name) | {name}), prior)
 
     def surname_sound(self, compact_surname: str) -> float:
         """How often a surname *sounding* like this one (the same metaphone) occurs: two
         people's surnames agree phonetically by chance this often, however rare each spelling."""
-        count = max(self._surname_sounds.get(_metaphone(compact_surname), 0) - 1, 0)
-        return (count + PRIOR_PEOPLE * SURNAME_PRIOR_FREQUENCY) / (self.total + PRIOR_PEOPLE)
+        return self._share(self._surname_sounds.get(_metaphone(compact_surname), 0), SURNAME_PRIOR_FREQUENCY)
 
     def given_sound(self, token: str) -> float:
-        count = max(self._given_sounds.get(_metaphone(token), 0) - 1, 0)
-        return (count + PRIOR_PEOPLE * GIVEN_PRIOR_FREQUENCY) / (self.total + PRIOR_PEOPLE)
+        return self._share(self._given_sounds.get(_metaphone(token), 0), GIVEN_PRIOR_FREQUENCY)
 
     def surname_part(self, compact_surname: str) -> float:
         """How often a surname equal to this one or holding it as a part of a compound occurs:
         "García" agrees by chance with "García López" and "Martínez García" as well."""
         count = self.surnames.get(compact_surname, 0) + self.surname_parts.get(compact_surname, 0)
-        return (max(count - 1, 0) + PRIOR_PEOPLE * SURNAME_PRIOR_FREQUENCY) / (self.total + PRIOR_PEOPLE)
+        return self._share(count, SURNAME_PRIOR_FREQUENCY)
 
     def full_name(self, token: str, compact_surname: str) -> float:
         """Given names and surnames go together (by language and family), so the frequency of
