@@ -33,6 +33,40 @@ def test_fields_render_through_the_uswds_templates_escaped():
     assert '<option value="c" selected>C</option>' in html and "A &amp; B" in html
 
 
+class ChoicesForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("yes", "Yes & more"), ("no", "No")], widget=forms.RadioSelect)
+    channels = forms.MultipleChoiceField(
+        choices=[("inbox", "Inbox"), ("email", "E-mail")], widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+
+def test_radio_and_checkbox_choices_render_as_uswds_controls_in_a_fieldset():
+    """USWDS hides a native radio or checkbox input and draws the control with the label that
+    follows it: without ``usa-radio__label`` / ``usa-checkbox__label`` (or with ``usa-input``, a
+    text box's style) the choices cannot be seen or clicked."""
+    html = str(ChoicesForm(initial={"decision": "no", "channels": ["email"]}))
+    assert html.count('<fieldset class="usa-fieldset"') == 2
+    assert '<legend class="usa-legend">Decision <abbr title="required"' in html
+    assert '<legend class="usa-legend">Channels</legend>' in html
+    assert '<label class="usa-label" for="id_decision"' not in html  # (a label for a group of inputs)
+    assert "usa-input" not in html
+    assert (
+        '<div class="usa-radio"><input type="radio" name="decision" value="yes" class="usa-radio__input" required '
+        'id="id_decision_0"><label class="usa-radio__label" for="id_decision_0">Yes &amp; more</label></div>'
+    ) in html
+    assert 'value="no" class="usa-radio__input" required id="id_decision_1" checked>' in html
+    assert (
+        '<div class="usa-checkbox"><input type="checkbox" name="channels" value="email" class="usa-checkbox__input" '
+        'id="id_channels_1" checked><label class="usa-checkbox__label" for="id_channels_1">E-mail</label></div>'
+    ) in html
+    bound = ChoicesForm(data={"channels": ["fax"]})
+    assert not bound.is_valid()
+    html = str(bound)
+    assert '<legend class="usa-legend usa-label--error">Decision' in html
+    assert 'id="id_decision_error" role="alert">This field is required.' in html
+    assert "Select a valid choice. fax is not one of the available choices." in html
+
+
 def test_a_widget_with_django_templates_only_still_renders():
     from django.contrib.auth.forms import ReadOnlyPasswordHashWidget
 
