@@ -69,7 +69,7 @@ class HitDecisionForm(forms.Form):
         self.candidates = {str(c.pk): c for c in candidates if not c.false_match}
         self.fields["candidate"].choices = [("", "—")] + [
             (pk, f"#{c.rank} {c.registrant} ({c.registrant.registering_agency.code} {c.registrant.external_id}), "
-                 f"score {c.score:.2f}")
+                 f"score {c.score_text}")
             for pk, c in self.candidates.items()
         ]  # fmt: skip
 

@@ -3,6 +3,7 @@ the analysts' decisions, and the false matches remembered per source record (DES
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 
@@ -249,7 +250,13 @@ class HitCandidate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.rank} {self.registrant_id} ({self.score:.2f})"
+        return f"#{self.rank} {self.registrant_id} ({self.score_text})"
+
+    @property
+    def score_text(self) -> str:
+        """The score to three decimals, rounded down: a candidate sent to review under an
+        automatic-match threshold of 0.999 shows 0.998, never 1.00."""
+        return f"{math.floor(self.score * 1000 + 1e-9) / 1000:.3f}"
 
 
 class HitDecision(models.Model):

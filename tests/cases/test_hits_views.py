@@ -114,6 +114,17 @@ def test_detail_side_by_side_for_nsotc(client, world, hit_people):
     ).exists()
 
 
+def test_detail_scores_are_rounded_down_so_a_review_never_reads_as_certain(client, world, hit_people, cbp):
+    hit = HitFactory(submitting_agency=cbp, status=HitStatus.AWAITING_REVIEW)
+    HitCandidateFactory(hit=hit, registrant=hit_people.smith, rank=1, score=0.99876, decision="review")
+    HitCandidateFactory(hit=hit, registrant=hit_people.ali, rank=2, score=0.3, decision="review")
+    client.force_login(world.analyst)
+    body = client.get(f"/cases/hits/{hit.pk}/").content.decode()
+    assert "score 0.998, review" in body and "score 0.300, review" in body
+    assert "score 1.00" not in body
+    assert "), score 0.998</option>" in body  # the decision form's choice of candidate
+
+
 def test_detail_shows_a_sora_only_its_candidates_and_other_agencies_get_404(client, world, hit_people, settings):
     settings.MATCH_REVIEW_THRESHOLD = 0.2  # both namesakes (no date of birth reported) are candidates
     hit = ingest(world.analyst, source_id="D-2", given_name="Mohamed", surname="Aly", sex="M")
