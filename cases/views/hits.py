@@ -86,14 +86,18 @@ def _subject_rows(hit: Hit, registrant: Registrant, explanations: dict) -> list[
         ("Alien number", hit.alien_number, "alien_number"),
     ]
 
-    def why(*keys: str) -> str:
-        return "; ".join(str(explanations[k]) for k in keys if explanations.get(k))
+    def why(*keys: str, named: bool = False) -> str:
+        """The explanation of the fields ``keys`` (the engine's names for them), each after its
+        name when one row shows several."""
+        return "; ".join(
+            f"{k}: {explanations[k]}" if named else str(explanations[k]) for k in keys if explanations.get(k)
+        )
 
     rows = [
         {"label": "Names", "hit": hit.subject_name, "registrant": names,
-         "why": why("name", "names", "given_name", "middle_name", "surname")},
+         "why": why("names", "name used", "surname", "given name", "middle name", named=True)},
         {"label": "Date of birth", "hit": hit.date_of_birth.isoformat() if hit.date_of_birth else "",
-         "registrant": dobs, "why": why("dob", "date_of_birth")},
+         "registrant": dobs, "why": why("DOB")},
         {"label": "Sex", "hit": hit.get_sex_display(), "registrant": registrant.get_sex_display(), "why": why("sex")},
         {"label": "Nationality", "hit": hit.nationality, "registrant": ", ".join(registrant.citizenships),
          "why": why("nationality", "citizenship")},

@@ -105,6 +105,14 @@ def test_detail_side_by_side_for_nsotc(client, world, hit_people):
     assert body.count('data-testid="candidate"') == len(candidates)
     for c in candidates:
         assert c.explanation in body.replace("&#x27;", "'")
+    # each field's explanation beside the field it explains
+    ali = next(c for c in candidates if c.registrant_id == hit_people.ali.pk)
+    assert ali.fields["DOB"] == "day and month swapped" and "given name" in ali.fields and "surname" in ali.fields
+    rows = body.split('aria-label="Candidate ')[1 + candidates.index(ali)].split("</table>")[0]
+    names_row = rows.split('<th scope="row">Names</th>')[1].split("</tr>")[0]
+    assert f"surname: {ali.fields['surname']}; given name: {ali.fields['given name']}" in names_row
+    dob_row = rows.split('<th scope="row">Date of birth</th>')[1].split("</tr>")[0]
+    assert "<td>day and month swapped</td>" in dob_row
     assert "VA-1" in body and "MD-1" in body  # each candidate's registry record
     assert "1979-05-06" in body and "1979-06-05" in body  # the registry's and the hit's DOB side by side
     # the hit read, and each registrant shown on it, are in the access log
