@@ -52,6 +52,19 @@ def validate_port_code(value: str) -> None:
         raise ValidationError(f"'{value}' is not a port code (three to five capital letters or digits, e.g. IAD).")
 
 
+def validate_past_date(value) -> None:
+    """A date of birth: not after today."""
+    if value and value > timezone.localdate():
+        raise ValidationError("The date of birth cannot be in the future.")
+
+
+def validate_past_event(value) -> None:
+    """When an event happened: not later than a day from now (sources report in their own
+    clocks and time zones)."""
+    if value and value > timezone.now() + timedelta(hours=24):
+        raise ValidationError("The event cannot be in the future.")
+
+
 def validate_document_number(value: str) -> None:
     if value and not _DOCUMENT.match(normalise_identifier(value)):
         raise ValidationError(f"'{value}' is not a document number (5 to 20 letters or digits).")
@@ -109,7 +122,9 @@ class Hit(models.Model):
     event_type = models.CharField(max_length=32, choices=HitEventType.choices)
     source = models.CharField("source system", max_length=16, choices=HitSource.choices)
     source_id = models.CharField("source record id", max_length=100)
-    occurred_at = models.DateTimeField(help_text="When the event happened, as the source reports it.")
+    occurred_at = models.DateTimeField(
+        help_text="When the event happened, as the source reports it.", validators=[validate_past_event]
+    )
     received_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     # where
     port_code = models.CharField(
@@ -121,7 +136,7 @@ class Hit(models.Model):
     given_name = models.CharField(max_length=100, blank=True)
     middle_name = models.CharField(max_length=100, blank=True)
     surname = models.CharField(max_length=100)
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, validators=[validate_past_date])
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     nationality = models.CharField(max_length=2, blank=True, validators=[validate_country])
     passport_number = models.CharField(max_length=32, blank=True, validators=[validate_document_number])
@@ -220,10 +235,6 @@ class Hit(models.Model):
             # A recruit in the Delayed Entry Program is not on an installation yet (att. 3, 1.c(4)).
             if not self.installation_id and self.dod_population != DodPopulation.DELAYED_ENTRY:
                 errors["installation"] = "An IMESA match names the installation it comes from."
-        if self.occurred_at and self.occurred_at > timezone.now() + timedelta(hours=24):
-            errors["occurred_at"] = "The event cannot be in the future."
-        if self.date_of_birth and self.date_of_birth > timezone.localdate():
-            errors["date_of_birth"] = "The date of birth cannot be in the future."
         if errors:
             raise ValidationError(errors)
 

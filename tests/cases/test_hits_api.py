@@ -139,6 +139,14 @@ def test_malformed_hit_names_each_bad_field_and_stores_nothing(world, cbp_api):
         "alien_number", "sex", "source_id",
     } <= set(errors), errors  # fmt: skip
     assert "ISO 3166" in " ".join(errors["nationality"])
+    # dates in the future are named with the other bad fields, in the same answer
+    future = post(cbp_api, event_type="teleport", occurred_at="2099-01-01T00:00:00Z", date_of_birth="2090-01-01")
+    assert future.status_code == 400
+    assert future.json() == {
+        "event_type": ['"teleport" is not a valid choice.'],
+        "occurred_at": ["The event cannot be in the future."],
+        "date_of_birth": ["The date of birth cannot be in the future."],
+    }
     missing = cbp_api.post("/api/v1/hits/", {"event_type": "esta"}, format="json")
     assert missing.status_code == 400
     assert {"source", "source_id", "occurred_at", "surname"} <= set(missing.json())
