@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from rsoits.models import Installation
 
@@ -42,6 +43,21 @@ class HitForm(forms.Form):
         for name, field in self.fields.items():
             model_validators = Hit._meta.get_field(name).validators
             field.validators += [v for v in model_validators if getattr(v, "__module__", "") == Hit.__module__]
+
+    def clean(self):
+        """The model's rules across fields (a future date of birth or event, a passport without its
+        country, what an IMESA match must give) reported with the fields' own errors, in one
+        round; the service checks them again when it stores the hit."""
+        cleaned = super().clean()
+        draft = Hit(**{name: value for name, value in cleaned.items() if value is not None})
+        try:
+            draft.clean()
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                if name in self.fields and name not in self.errors:
+                    for message in messages:
+                        self.add_error(name, message)
+        return cleaned
 
 
 HitForm.base_fields = forms.fields_for_model(

@@ -205,6 +205,16 @@ def test_manual_entry(client, world, hit_people):
     assert bad.status_code == 400
     assert bad.context["form"].errors.keys() >= {"nationality", "date_of_birth"}
     assert not Hit.objects.exists()
+    # the rules across fields come with the fields' own errors, in one round
+    bad = client.post(
+        "/cases/hits/new/", {**form, "event_type": "", "date_of_birth": "2090-01-01", "passport_country": ""}
+    )
+    assert bad.status_code == 400
+    errors = bad.context["form"].errors
+    assert errors["event_type"] == ["This field is required."]
+    assert errors["date_of_birth"] == ["The date of birth cannot be in the future."]
+    assert errors["passport_country"] == ["Give the issuing country of the passport."]
+    assert not Hit.objects.exists()
     response = client.post("/cases/hits/new/", form)
     assert response.status_code == 302
     hit = Hit.objects.get()
