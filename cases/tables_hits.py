@@ -22,8 +22,10 @@ class HitTable(tables.Table):
 
     class Meta:
         model = Hit
-        fields = ("id", "received_at", "event_type", "subject", "date_of_birth", "source", "location", "decision",
-                  "status")  # fmt: skip
+        # What an analyst scans first (status, matching, who) before the columns that scroll.
+        fields = ("id", "received_at", "status", "decision", "event_type", "subject", "date_of_birth", "location",
+                  "source")  # fmt: skip
+        sequence = fields
         attrs = {"class": "usa-table usa-table--borderless usa-table--striped"}
 
     def render_id(self, record):
