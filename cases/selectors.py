@@ -131,12 +131,13 @@ def registrant_travel_timeline(registrant: Any, user: Any) -> list:
         .order_by("at", "id")
     )
     for event in events:
-        source = CaseStatus(event.from_status).label if event.from_status else "—"
+        status = CaseStatus(event.to_status).label
+        change = f"{CaseStatus(event.from_status).label} → {status}" if event.from_status else f"opened ({status})"
         entries.append(
             TimelineEntry(
                 at=event.at,
                 kind="case",
-                title=f"Case #{event.case_id}: {source} → {CaseStatus(event.to_status).label}",
+                title=f"Case #{event.case_id}: {change}",
                 detail=event.reason,
                 url=reverse("case_detail", args=[event.case_id]),
                 actor=event.actor.get_username() if event.actor else "system",

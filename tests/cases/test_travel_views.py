@@ -238,7 +238,8 @@ def test_registrant_timeline_shows_notices_and_cases(client, world, people):
     client.force_login(world.va_staff)
     body = client.get(f"/registrants/{people.va.pk}/").content.decode()
     assert f"Travel notice #{notice.pk}" in body
-    assert f"Case #{notice.cases.get().pk}" in body
+    case = notice.cases.get()
+    assert f"Case #{case.pk}: opened ({case.get_status_display()})" in body
     client.force_login(world.usncb_officer)
     assert client.get(f"/registrants/{people.va.pk}/").status_code == 404
 
