@@ -42,7 +42,12 @@ NAV_ITEMS: list[NavItem] = [
         "travelnotice_list",
         frozenset({*Role.sora_roles(), *Role.nsotc_roles(), Role.USNCB_OFFICER, Role.INSTALLATION_LEA}),
     ),
-    NavItem("Hits", "hit_list", frozenset(Role.nsotc_roles())),
+    # NSOTC vets every hit; a SORA, USNCB and an installation see the hits of theirs (HitQuerySet).
+    NavItem(
+        "Hits",
+        "hit_list",
+        frozenset({*Role.nsotc_roles(), *Role.sora_roles(), Role.USNCB_OFFICER, Role.INSTALLATION_LEA}),
+    ),
     NavItem(
         "Cases",
         "case_list",

@@ -63,6 +63,18 @@ def test_list_is_scoped_filtered_and_logged(client, world, hit_people, cbp):
     assert "Unconfirmed" not in response.content.decode()  # an invalid filter matches nothing
 
 
+def test_navigation_offers_the_hit_list_to_every_role_that_sees_hits(client, world):
+    nav_link = 'class="usa-nav-link" href="/cases/hits/"'
+    for user in (world.analyst, world.va_staff, world.usncb_officer, world.lea_officer):
+        client.force_login(user)
+        response = client.get("/home/")
+        assert nav_link in response.content.decode(), user.username
+        assert client.get("/cases/hits/").status_code == 200
+    for user in (world.sysadmin, world.auditor, world.va_admin):
+        client.force_login(user)
+        assert nav_link not in client.get("/home/").content.decode(), user.username
+
+
 def test_list_page_query_count_is_constant(client, world, hit_people, cbp, django_assert_max_num_queries):
     for _ in range(2):
         HitCandidateFactory(hit=HitFactory(submitting_agency=cbp), registrant=hit_people.smith)
