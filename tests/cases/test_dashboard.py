@@ -59,6 +59,19 @@ def test_stats_are_scoped_and_correct(fw):
         assert travel_stats(user=user, today=today).total == 0
 
 
+def test_medians_read_as_days_not_floats(client, fw):
+    notice(fw, days=30, countries=("FR",))
+    notice(fw, days=24, countries=("FR",))  # median 27.0: shown as 27
+    client.force_login(fw.va_staff)
+    body = client.get("/home/").content.decode()
+    assert "median days of notice 27." in body
+    assert "<td>27</td>" in body and "<td>27.0</td>" not in body  # the month's row of the table
+    notice(fw, days=21, countries=("FR",))
+    notice(fw, days=10, countries=("FR",))  # median 22.5
+    body = client.get("/home/").content.decode()
+    assert "median days of notice 22.5." in body
+
+
 def test_each_role_gets_its_panels(rf, fw):
     def titles(user):
         request = rf.get("/home/")
