@@ -71,10 +71,14 @@ class TravelNoticeFilterSet(django_filters.FilterSet):
 
 
 class CaseFilterSet(django_filters.FilterSet):
-    queue = django_filters.ChoiceFilter(choices=list(QUEUES.items()), method="filter_queue", empty_label=None)
+    queue = django_filters.ChoiceFilter(
+        choices=list(QUEUES.items()), method="filter_queue", empty_label=None, label="Queue"
+    )
     q = django_filters.CharFilter(method="search", label="Registrant name or record number")
     status = django_filters.ChoiceFilter(choices=CaseStatus.choices)
-    priority = django_filters.TypedChoiceFilter(choices=CasePriority.choices, coerce=int)
+    # (a ChoiceFilter, which offers "any" first: a TypedChoiceFilter's first choice, Low, was
+    # selected by default and filtered every search by it)
+    priority = django_filters.ChoiceFilter(choices=CasePriority.choices)
     disposition = django_filters.ChoiceFilter(choices=CaseDisposition.choices)
     origin = django_filters.ChoiceFilter(choices=CaseOrigin.choices)
     assignee = django_filters.CharFilter(field_name="assignee__username", label="Assignee (user name)")
