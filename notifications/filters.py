@@ -13,7 +13,9 @@ class NotificationFilterSet(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     priority = django_filters.ChoiceFilter(choices=Priority.choices)
     event_type = django_filters.ChoiceFilter(choices=EventType.choices, label="Event")
-    acknowledged = django_filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", exclude=True)
+    acknowledged = django_filters.BooleanFilter(
+        field_name="acknowledged_at", lookup_expr="isnull", exclude=True, label="Acknowledged"
+    )
     agency = django_filters.CharFilter(field_name="agency__code", label="Agency code")
 
     class Meta:

@@ -39,7 +39,9 @@ class InstallationFilter(django_filters.FilterSet):
 
 class UserFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Name, user name or e-mail")
-    role = django_filters.ChoiceFilter(choices=Role.choices, field_name="memberships__role", distinct=True)
+    role = django_filters.ChoiceFilter(
+        choices=Role.choices, field_name="memberships__role", distinct=True, label="Role"
+    )
     is_active = django_filters.BooleanFilter(label="Active")
 
     class Meta:

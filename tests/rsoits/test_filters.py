@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 
 import django_filters
 import pytest
@@ -49,6 +50,10 @@ def test_every_filter_has_a_label():
                 continue
             label = str(field.label or "")
             assert label and "[invalid name]" not in label, f"{cls.__name__}.{name}: {label!r}"
+            # (not a label django-filter made up from the lookup: "Exclude acknowledged at is null")
+            assert not re.search(
+                r"\b(is null|exclude|is in|contains|greater than|less than|memberships)\b", label, re.I
+            ), f"{cls.__name__}.{name}"
 
 
 @pytest.mark.django_db
