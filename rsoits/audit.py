@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
+from django.core.exceptions import FieldDoesNotExist
 from simple_history.manager import HistoryDescriptor
 from simple_history.models import HistoricalRecords
 
@@ -132,12 +133,18 @@ def history_rows(obj: Any, *, exclude: tuple[str, ...] = (), records: list | Non
     diffed against the one before it (not one query per row)."""
     if records is None:
         records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    deltas = [
+        [c for c in record.diff_against(records[i + 1]).changes if c.field not in exclude]
+        if record.history_type == "~" and i + 1 < len(records)
+        else []
+        for i, record in enumerate(records)
+    ]
+    shown = _ChangeText(type(obj), [c for delta in deltas for c in delta])
     rows = []
-    for i, record in enumerate(records):
-        changes: list[str] = []
-        if record.history_type == "~" and i + 1 < len(records):
-            delta = record.diff_against(records[i + 1])
-            changes = [f"{c.field}: {c.old!s} → {c.new!s}" for c in delta.changes if c.field not in exclude]
+    for record, delta in zip(records, deltas, strict=True):
+        changes = [
+            f"{shown.label(c.field)}: {shown.value(c.field, c.old)} → {shown.value(c.field, c.new)}" for c in delta
+        ]
         rows.append(
             {
                 "who": record.history_user,
@@ -149,3 +156,49 @@ def history_rows(obj: Any, *, exclude: tuple[str, ...] = (), records: list | Non
             }
         )
     return rows
+
+
+class _ChangeText:
+    """A changed field as a person reads it: its verbose name, a choice's label, yes or no, the
+    user name of a user (the users of all the rows read in one query), "—" for nothing. Other
+    related records stay a number: the reader of this history may not see them."""
+
+    def __init__(self, model: Any, changes: list[Any]) -> None:
+        from django.contrib.auth import get_user_model
+
+        self.fields = {}
+        for change in changes:
+            try:
+                self.fields[change.field] = model._meta.get_field(change.field)
+            except FieldDoesNotExist:
+                continue
+        user_model = get_user_model()
+        ids = {
+            value
+            for change in changes
+            if getattr(self.fields.get(change.field), "related_model", None) is user_model
+            for value in (change.old, change.new)
+            if value is not None
+        }
+        self.users = (
+            {pk: user.get_username() for pk, user in user_model._default_manager.in_bulk(ids).items()} if ids else {}
+        )
+        self.user_model = user_model
+
+    def label(self, name: str) -> str:
+        field = self.fields.get(name)
+        return str(field.verbose_name) if field is not None else name
+
+    def value(self, name: str, value: Any) -> str:
+        if value is None or value == "":
+            return "—"
+        field = self.fields.get(name)
+        if field is None:
+            return str(value)
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if field.many_to_one:
+            return self.users.get(value, f"#{value}") if field.related_model is self.user_model else f"#{value}"
+        return str(value)

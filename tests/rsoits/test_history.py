@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from rsoits.audit import history_rows
 from rsoits.choices import Role
 from rsoits.models import AgencyContact, AgencyEndpoint, Installation, Membership, User
 from tests.factories import ContactFactory, EndpointFactory
@@ -162,7 +163,7 @@ def test_detail_pages_show_history_with_changed_fields(client, world):
     response = client.get(reverse("user_detail", args=[world.va_staff.pk]))
     history = response.context["history"]
     assert history[0]["who"] == world.va_admin
-    assert any(c.startswith("first_name:") for c in history[0]["changes"])
+    assert any(c.startswith("first name:") for c in history[0]["changes"])  # (the field's verbose name)
     body = response.content.decode()
     assert 'data-testid="history"' in body and "va_admin" in body and "Renamed" in body
 
@@ -185,6 +186,24 @@ def test_detail_pages_show_history_with_changed_fields(client, world):
     history = client.get(reverse("agency_detail", args=[world.va.pk])).context["history"]
     assert history[0]["who"] == world.sysadmin
     assert any(c.startswith("name:") for c in history[0]["changes"])
+
+
+def test_history_reads_as_words_not_stored_values(client, world, django_assert_num_queries):
+    """A changed choice shows its label, a user their user name (all of them in one query), a
+    flag yes or no, nothing "—"; another related record only its number (the reader may not be
+    allowed to see it)."""
+    from cases import services
+    from tests.cases.test_dashboard import notice
+
+    case = notice(world, days=30).cases.get()
+    services.case_assign(actor=world.supervisor, case=case, assignee=world.analyst)
+    case.refresh_from_db()
+    rows = history_rows(case)
+    changes = rows[0]["changes"]
+    assert "assignee: — → analyst" in changes, changes
+    assert not any("None" in c for row in rows for c in row["changes"])
+    with django_assert_num_queries(2):  # the history, and its users
+        history_rows(case)
 
 
 def test_registry_history_tables_index_only_what_the_trail_is_read_by():
