@@ -65,7 +65,11 @@ class AccessLogFilter(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(choices=AccessAction.choices)
     outcome = django_filters.ChoiceFilter(choices=AccessOutcome.choices)
     object_type = django_filters.CharFilter(lookup_expr="iexact", label="Object type (e.g. rsoits.user)")
-    date = django_filters.DateFromToRangeFilter(field_name="at__date", label="Date (from, to)")
+    date = django_filters.DateFromToRangeFilter(
+        field_name="at__date",
+        label="Date (from, to)",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
 
     class Meta:
         model = AccessLog

@@ -50,6 +50,8 @@ class UserTable(tables.Table):
 
 
 class AccessLogTable(tables.Table):
+    at = tables.DateTimeColumn("Y-m-d H:i:s", verbose_name="When (UTC)")
+
     class Meta:
         model = AccessLog
         fields = (

@@ -248,6 +248,13 @@ def test_access_log_filters_and_has_no_write_screens(client, world):
     response = client.get(reverse("accesslog_list"), {"action": AccessAction.VIEW, "user": "sysadmin"})
     rows = list(response.context["table"].data)
     assert rows and all(r.action == AccessAction.VIEW and r.username == "sysadmin" for r in rows)
+    # the date range with the browser's date pickers (ISO dates), and times as the other pages show them
+    today = rows[0].at.date().isoformat()
+    response = client.get(reverse("accesslog_list"), {"date_after": today, "date_before": today, "user": "sysadmin"})
+    body = response.content.decode()
+    assert 'type="date" name="date_after"' in body and 'type="date" name="date_before"' in body
+    assert len(response.context["table"].data) >= len(rows)
+    assert f">{rows[0].at:%Y-%m-%d %H:%M:%S}</td>" in body
     for name in ("accesslog_update", "accesslog_delete", "accesslog_create"):
         with pytest.raises(NoReverseMatch):
             reverse(name, args=[1])
