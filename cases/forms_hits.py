@@ -39,10 +39,11 @@ class HitForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["installation"].queryset = Installation.objects.filter(active=True)
         self.fields["source"].initial = HitSource.MANUAL
-        # The model's own validators (countries, documents, port codes) report on the field at once.
+        # The model's own validators (countries, documents, port codes, dates not in the future)
+        # report on the field at once; Django's (lengths) the form field has already.
         for name, field in self.fields.items():
             model_validators = Hit._meta.get_field(name).validators
-            field.validators += [v for v in model_validators if getattr(v, "__module__", "") == Hit.__module__]
+            field.validators += [v for v in model_validators if not getattr(v, "__module__", "").startswith("django.")]
 
     def clean(self):
         """The model's rules across fields (a future date of birth or event, a passport without its

@@ -46,7 +46,7 @@ from rsoits.models import Agency
 
 from .choices import AddressKind, IdentifierKind, NameKind, RegistrationStatus, Sex
 from .keys import name_keys, normalise_identifier, registrant_match_keys
-from .models import Address, Identifier, MatchKey, Registrant, RegistrantBirthDate, RegistrantName
+from .models import Address, Identifier, MatchKey, Registrant, RegistrantBirthDate, RegistrantName, validate_past_date
 from .services import registrant_create, registrant_update
 
 COLUMNS = [
@@ -178,8 +178,11 @@ def parse_row(row: dict[str, Any], line: int) -> tuple[dict[str, Any], list[RowE
     data["place_of_birth"] = _text(row, "place_of_birth")
     try:
         data["date_of_birth"] = parse_date(row.get("date_of_birth"))
+        validate_past_date(data["date_of_birth"])
     except ValueError as exc:
         errors.append(RowError(line, "date_of_birth", str(exc)))
+    except ValidationError as exc:
+        errors.append(RowError(line, "date_of_birth", exc.messages[0]))
     sex = _text(row, "sex").upper()[:1] or Sex.UNKNOWN
     if sex not in _SEXES:
         errors.append(RowError(line, "sex", f"'{_text(row, 'sex')}' is not one of {', '.join(Sex.values)}."))

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from rsoits.audit import audit_history
 from rsoits.choices import DodComponent
@@ -16,6 +17,12 @@ from rsoits.querysets import ALL, NOTHING, RestrictedManager, RestrictedQuerySet
 
 from .choices import AddressKind, IdentifierKind, NameKind, RegistrationStatus, Sex, Tier
 from .keys import name_keys, normalise_identifier
+
+
+def validate_past_date(value) -> None:
+    """A date of birth: not after today."""
+    if value and value > timezone.localdate():
+        raise ValidationError("The date of birth cannot be in the future.")
 
 
 class RegistrantQuerySet(RestrictedQuerySet):
@@ -56,7 +63,7 @@ class Registrant(models.Model):
     middle_name = models.CharField(max_length=100, blank=True)
     surname = models.CharField(max_length=100)
     suffix = models.CharField(max_length=20, blank=True)
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, validators=[validate_past_date])
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     place_of_birth = models.CharField(max_length=200, blank=True)
     citizenships = models.JSONField(default=list, blank=True, help_text="ISO 3166 alpha-2 codes.")
@@ -169,7 +176,7 @@ class RegistrantBirthDate(models.Model):
 
     # The unique (registrant, date) index serves lookups by registrant: no index of its own.
     registrant = models.ForeignKey(Registrant, on_delete=models.CASCADE, related_name="birth_dates", db_index=False)
-    date = models.DateField()
+    date = models.DateField(validators=[validate_past_date])
     is_primary = models.BooleanField(default=False)
     # Not indexed: no query looks a record up by these (matching uses ``MatchKey``).
     year = models.PositiveSmallIntegerField(editable=False)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from registrants.choices import Sex
 from registrants.keys import normalise_identifier
-from registrants.models import Registrant
+from registrants.models import Registrant, validate_past_date
 from rsoits.audit import audit_history
 from rsoits.choices import DodComponent, Role
 from rsoits.models import Agency, Installation
@@ -50,12 +50,6 @@ def validate_country(value: str) -> None:
 def validate_port_code(value: str) -> None:
     if value and not _PORT_CODE.match(value.upper()):
         raise ValidationError(f"'{value}' is not a port code (three to five capital letters or digits, e.g. IAD).")
-
-
-def validate_past_date(value) -> None:
-    """A date of birth: not after today."""
-    if value and value > timezone.localdate():
-        raise ValidationError("The date of birth cannot be in the future.")
 
 
 def validate_past_event(value) -> None:

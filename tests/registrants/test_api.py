@@ -101,7 +101,17 @@ def test_update_and_field_errors(world):
     response = api.post("/api/v1/registrants/", bad, format="json")
     assert response.status_code == 400
     assert "identifiers[0].issuing_country" in response.json()
-    assert not Registrant.objects.filter(external_id__in=["VA-101", "VA-102"]).exists()
+    # a date of birth in the future, primary or an alias's, is named with its field
+    bad = dict(PAYLOAD, external_id="VA-103", date_of_birth="2090-01-01", sex="Q")
+    response = api.post("/api/v1/registrants/", bad, format="json")
+    assert response.status_code == 400
+    assert response.json()["date_of_birth"] == ["The date of birth cannot be in the future."]
+    assert "sex" in response.json()
+    bad = dict(PAYLOAD, external_id="VA-104", alias_birth_dates=["1970-01-01", "2090-01-01"])
+    response = api.post("/api/v1/registrants/", bad, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"alias_birth_dates[1].date": ["The date of birth cannot be in the future."]}
+    assert not Registrant.objects.filter(external_id__in=["VA-101", "VA-102", "VA-103", "VA-104"]).exists()
 
 
 def test_filters_search_and_access_log(world):

@@ -61,6 +61,10 @@ def test_field_errors_on_the_screen(client, world):
     body = response.content.decode()
     assert "use ISO 3166 alpha-2 country codes" in body
     assert not Registrant.objects.exists()
+    response = client.post("/registrants/new/", create_payload(world, date_of_birth="2090-01-01"))
+    assert response.status_code == 400
+    assert response.context["form"].errors["date_of_birth"] == ["The date of birth cannot be in the future."]
+    assert not Registrant.objects.exists()
     response = client.post("/registrants/new/", create_payload(world))
     response = client.post("/registrants/new/", create_payload(world, **{"identifiers-0-value": "OTHER"}))
     assert response.status_code == 400  # same external id in the same agency

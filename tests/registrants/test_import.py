@@ -43,6 +43,13 @@ def test_good_rows_import_with_keys_and_bad_rows_are_reported(world):
     assert {i.kind for i in jose.identifiers.all()} == {"fbi_ucn", "state_sid", "passport"}
     assert jose.names.get(kind="primary").norm_surname == "GARCIA LOPEZ"
     assert Registrant.objects.get(external_id="VA-2").date_of_birth.isoformat() == "1975-01-02"
+    future = GOOD[1].replace("VA-2,", "VA-3,", 1).replace(",19750102,", ",20900102,")
+    assert ",20900102," in future
+    result = run(world, csv_bytes(future))
+    assert result.rejected == 1 and not Registrant.objects.filter(external_id="VA-3").exists()
+    assert [(e.field, e.reason) for e in result.errors] == [
+        ("date_of_birth", "The date of birth cannot be in the future.")
+    ]
 
 
 def test_reimport_changes_nothing_and_changed_row_updates_with_history(world):
