@@ -17,11 +17,13 @@ from typing import IO, Any
 
 import pycountry
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from rsoits.processes import database_names, start_django_process
 
 from ..choices import IdentifierKind, Sex
 from ..importer import parse_date
+from ..models import validate_past_date
 from . import Decision, Document, MatchResult, Subject, match_subjects
 from .snapshot import forget_snapshot
 
@@ -77,8 +79,11 @@ def parse_row(row: dict[str, Any], line: int) -> tuple[Subject | None, list[RowE
     dob = None
     try:
         dob = parse_date(text.get("date_of_birth"))
+        validate_past_date(dob)
     except ValueError as exc:
         errors.append(RowError(line, "date_of_birth", str(exc)))
+    except ValidationError as exc:
+        errors.append(RowError(line, "date_of_birth", exc.messages[0]))
     if text.get("occurred_at"):
         try:
             datetime.fromisoformat(text["occurred_at"].replace("Z", "+00:00"))

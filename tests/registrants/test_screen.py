@@ -73,7 +73,8 @@ def test_screen_writes_candidates_and_no_match_rows(registry, tmp_path):  # noqa
 
 
 def test_screen_reports_bad_rows_with_row_and_field_and_keeps_the_good(registry, tmp_path):  # noqa: F811
-    path = write(tmp_path, [ROWS[0], ROWS[4], ROWS[5]])
+    future = "R6,departure,TECS,2026-11-20T10:00:00Z,IAD,Bill,,Johnson,2090-03-14,M,US,,,,UA123"
+    path = write(tmp_path, [ROWS[0], ROWS[4], ROWS[5], future])
     code, out, err = run(path)
     assert code == 1
     for expected in (
@@ -83,11 +84,12 @@ def test_screen_reports_bad_rows_with_row_and_field_and_keeps_the_good(registry,
         "row 3: nationality:",
         "row 4: record_id: This field is required.",
         "row 4: surname: A name or a document number is required.",
+        "row 5: date_of_birth: The date of birth cannot be in the future.",
     ):
         assert expected in err
     records = {row["record_id"] for row in csv.DictReader(io.StringIO(out))}
     assert records == {"R1"}
-    assert "rejected 2" in err
+    assert "rejected 3" in err
 
 
 def test_screen_stores_nothing(registry, tmp_path, django_assert_max_num_queries):  # noqa: F811
