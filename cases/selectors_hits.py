@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
 
 from registrants.models import Registrant
 from rsoits.models import Agency
@@ -96,10 +97,20 @@ def hit_queue(*, user: Any) -> QuerySet[Hit]:
     """Hits waiting for an analyst: fugitives first (white paper VI.3: a fugitive's hit goes to
     the warrant agency at once), then the oldest."""
     fugitive = Exists(HitCandidate.objects.filter(hit=OuterRef("pk"), false_match=False, registrant__is_fugitive=True))
+    # The best candidate still open, for triage from the list (in the same statement).
+    best = visible_candidates(user).select_related(None).filter(hit=OuterRef("pk"), false_match=False)
     return (
         hit_list(user=user)
         .open()
-        .annotate(fugitive_candidate=fugitive)
+        .annotate(
+            fugitive_candidate=fugitive,
+            best_score=Subquery(best.values("score")[:1]),
+            best_name=Subquery(
+                best.annotate(name=Concat("registrant__surname", Value(", "), "registrant__given_name")).values("name")[
+                    :1
+                ]
+            ),
+        )
         .order_by("-fugitive_candidate", "received_at", "id")
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_tables2 as tables
 
 from .models import Hit
+from .models.hits import score_text
 
 __all__ = ["HitQueueTable", "HitTable"]
 
@@ -45,7 +46,12 @@ class HitQueueTable(HitTable):
     fugitive = tables.BooleanColumn(
         accessor="fugitive_candidate", verbose_name="Fugitive", yesno="Fugitive candidate,—", orderable=False
     )
+    best = tables.Column(accessor="best_name", verbose_name="Best candidate", orderable=False)
 
     class Meta(HitTable.Meta):
-        sequence = ("fugitive", "...")
+        sequence = ("fugitive", "id", "received_at", "best", "...")
         orderable = False  # the queue's order is the point: fugitives first, then the oldest
+
+    def render_best(self, value, record):
+        """The best candidate still open and its score, as the hit's page shows it."""
+        return f"{value} ({score_text(record.best_score)})"

@@ -52,6 +52,12 @@ def validate_port_code(value: str) -> None:
         raise ValidationError(f"'{value}' is not a port code (three to five capital letters or digits, e.g. IAD).")
 
 
+def score_text(score: float) -> str:
+    """A candidate's score to three decimals, rounded down: one sent to review under an
+    automatic-match threshold of 0.999 shows 0.998, never 1.00."""
+    return f"{math.floor(score * 1000 + 1e-9) / 1000:.3f}"
+
+
 def validate_past_event(value) -> None:
     """When an event happened: not later than a day from now (sources report in their own
     clocks and time zones)."""
@@ -259,9 +265,7 @@ class HitCandidate(models.Model):
 
     @property
     def score_text(self) -> str:
-        """The score to three decimals, rounded down: a candidate sent to review under an
-        automatic-match threshold of 0.999 shows 0.998, never 1.00."""
-        return f"{math.floor(self.score * 1000 + 1e-9) / 1000:.3f}"
+        return score_text(self.score)
 
 
 class HitDecision(models.Model):

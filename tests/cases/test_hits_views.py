@@ -100,6 +100,15 @@ def test_queue_is_nsotc_only_and_fugitives_first(client, world, hit_people, cbp)
     client.force_login(world.analyst)
     body = client.get("/cases/hits/queue/").content.decode()
     assert body.index("Fugitivehit") < body.index("Plainhit")
+    # each hit with its best candidate still open, for triage from the list
+    best = HitCandidateFactory(hit=plain, registrant=hit_people.ali, rank=0, score=0.99876, false_match=True)
+    body = client.get("/cases/hits/queue/").content.decode()
+    ali, smith = hit_people.ali, hit_people.smith
+    assert f">{ali.surname}, {ali.given_name} (0.800)</td>" in body  # the fugitive hit's only candidate
+    assert f">{smith.surname}, {smith.given_name} (0.800)</td>" in body  # not the better one declared false
+    best.false_match = False
+    best.save()
+    assert f">{ali.surname}, {ali.given_name} (0.998)</td>" in client.get("/cases/hits/queue/").content.decode()
     for user in (world.va_staff, world.usncb_officer, world.sysadmin):
         client.force_login(user)
         assert client.get("/cases/hits/queue/").status_code == 403
