@@ -635,6 +635,8 @@ class CandidateData:
     date_count: np.ndarray
     date_ymd: np.ndarray
     documents: dict[int, list[tuple[str, str, str]]]  # position -> (kind, norm number, country)
+    # ``Frequencies.full_name`` of each name's (first given name, surname), when known in advance
+    name_pair_frequency: np.ndarray | None = None
 
     def position(self, registrant_ids: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.ids, registrant_ids)
@@ -758,6 +760,46 @@ def _as_date(value: Any) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+# NumPy 2.3 and later find the distinct values of an integer array with a hash table unless
+# positions are asked for; on a batch's arrays (10^5 ids) that is several times slower than
+# sorting them, and ids below a known bound need neither.
+
+
+def distinct(values: np.ndarray, bound: int | None = None) -> np.ndarray:
+    """``np.unique(values)`` of an integer array: by marking them when they are known to lie in
+    ``[0, bound)``, otherwise by sorting."""
+    if bound is not None:
+        present = np.zeros(bound, dtype=bool)
+        present[values] = True
+        return np.flatnonzero(present)
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    first = np.empty(len(ordered), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
+
+
+def numbered(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` of integers in ``[0, bound)``, without sorting:
+    the distinct values in order, and each value's number among them."""
+    present = np.zeros(bound, dtype=bool)
+    present[values] = True
+    used = np.flatnonzero(present)
+    number = np.empty(bound, dtype=np.int64)
+    number[used] = np.arange(len(used))
+    return used, number[values]
+
+
+def contained(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """``np.isin(values, ordered)`` for a sorted ``ordered``, by binary search."""
+    if not len(ordered):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    return ordered[at] == values
+
+
 def _expand(pair_pos: np.ndarray, start: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each pair, one row per child of its candidate: (pair index, child index)."""
     per_pair = count[pair_pos]
@@ -780,7 +822,7 @@ def _on_unique(left: np.ndarray, right: np.ndarray, vocab: Vocabulary, levels) -
     width = len(vocab.items) + 1
     uniq, inverse = np.unique(left * width + right, return_inverse=True)
     sides = np.concatenate((uniq // width, uniq % width))
-    used, local = np.unique(sides, return_inverse=True)
+    used, local = numbered(sides, width)
     items = vocab.items
     strings = _Strings([items[i] for i in used.tolist()], local[: len(uniq)], local[len(uniq) :])
     return levels(strings)[inverse.reshape(-1)]
@@ -1091,11 +1133,11 @@ def match_batch(
     # compound surname as the more common of the surnames holding it, and as a transliteration as
     # the more common of the two families of spellings.
     sur_stats = np.zeros((len(vocab.items), 4))
-    uniq = np.unique(np.concatenate((right_sur, left_sur)))
+    uniq = distinct(np.concatenate((right_sur, left_sur)), len(vocab.items))
     if len(uniq):
         sur_stats[uniq] = [freqs.surname_stats(vocab.items[i]) for i in uniq.tolist()]
     giv_stats = np.zeros((len(vocab.items), 3))
-    uniq = np.unique(np.concatenate((right_giv, left_giv)))
+    uniq = distinct(np.concatenate((right_giv, left_giv)), len(vocab.items))
     if len(uniq):
         giv_stats[uniq] = [freqs.given_stats(vocab.items[i]) for i in uniq.tolist()]
     sur_r, sur_l, giv_r, giv_l = sur_stats[right_sur], sur_stats[left_sur], giv_stats[right_giv], giv_stats[left_giv]
@@ -1120,9 +1162,9 @@ def match_batch(
         ]
 
     # the candidates' pairs are the registry's own: a snapshot knows them all
-    registered = snapshot.full_names(right_giv, right_sur) if snapshot is not None else None
+    known = data.name_pair_frequency
     u_pair = np.maximum(
-        full_names(right_giv, right_sur) if registered is None else registered, full_names(left_giv, left_sur)
+        full_names(right_giv, right_sur) if known is None else known[row_name], full_names(left_giv, left_sur)
     )
     independent = _name_weight(np.full(len(u_sur), EXACT), u_sur, "surname") + _name_weight(
         np.full(len(u_giv), EXACT), u_giv, "given"
@@ -1167,7 +1209,7 @@ def match_batch(
     sex_bits = np.where(known_sex & (s_sex != c_sex), SEX_DIFFERENT, sex_bits)
     s_nat = np.array([countries.id(p.nationality) for p in prepared], dtype=np.int64)[pair_subject]
     nat_known = (s_nat > 0) & data.has_citizenship[pair_pos]
-    nat_agree = nat_known & np.isin(pair_pos * 1000 + s_nat, data.citizenship_codes)
+    nat_agree = nat_known & contained(pair_pos * 1000 + s_nat, data.citizenship_codes)
     us = countries.index.get("US", -1)
     nat_bits = np.where(nat_agree, np.where(s_nat == us, NATIONALITY_AGREE["US"], NATIONALITY_AGREE_OTHER), 0.0)
     nat_bits = np.where(nat_known & ~nat_agree, NATIONALITY_DIFFERENT, nat_bits)

@@ -35,6 +35,7 @@ from .engine import (
     _json_list,
     candidate_documents,
     compound_parts,
+    distinct,
 )
 
 FETCH_ROWS = 50_000
@@ -96,6 +97,12 @@ class RegistrySnapshot:
             citizenships.append(np.fromiter(codes, object, n))
             cit_codes.append(np.fromiter((country_id(c) for cs in codes for c in cs), np.int64))
         self.ids = _column(ids, np.int64)
+        # the position of each id, looked up directly while the ids are not too sparse
+        top = int(self.ids[-1]) + 1 if len(self.ids) else 0
+        self.position_of: np.ndarray | None = None
+        if top <= 4 * len(self.ids) + 1_000:
+            self.position_of = np.full(top, -1, dtype=np.int64)
+            self.position_of[self.ids] = np.arange(len(self.ids))
         # object arrays: a batch gathers its candidates' values in one indexing operation
         self.external_id = _column(external_id, object)
         self.sex = _column(sex, np.int8)
@@ -162,12 +169,20 @@ class RegistrySnapshot:
         owners = self.sorted_owner
         return [(day, owners[a:b]) for day, a, b in zip(dates, lo, hi, strict=True) if b > a]
 
+    def positions(self, registrant_ids: np.ndarray) -> np.ndarray:
+        """The position of each of these ids in ``ids``; -1 for an id the snapshot does not hold
+        (a registrant added since it was read)."""
+        if not len(self.ids):
+            return np.full(len(registrant_ids), -1, dtype=np.int64)
+        if self.position_of is not None:
+            inside = (registrant_ids >= 0) & (registrant_ids < len(self.position_of))
+            return np.where(inside, self.position_of[np.where(inside, registrant_ids, 0)], -1)
+        pos = np.minimum(np.searchsorted(self.ids, registrant_ids), len(self.ids) - 1)
+        return np.where(self.ids[pos] == registrant_ids, pos, -1)
+
     def knows(self, registrant_ids: np.ndarray) -> np.ndarray:
         """Which of these ids the snapshot holds (not registrants added since it was read)."""
-        if not len(self.ids):
-            return np.zeros(len(registrant_ids), dtype=bool)
-        pos = np.minimum(np.searchsorted(self.ids, registrant_ids), len(self.ids) - 1)
-        return self.ids[pos] == registrant_ids
+        return self.positions(registrant_ids) >= 0
 
     def unknown(self, registrant_ids: Collection[int]) -> set[int]:
         """The ids not in the snapshot (registrants added since it was read)."""
@@ -182,8 +197,8 @@ class RegistrySnapshot:
 
     def candidates(self, ids: Iterable[int], document_kinds: Collection[str], countries: Vocabulary) -> CandidateData:
         """``engine.fetch`` from the arrays: only the documents are read from the database."""
-        id_array = np.unique(np.fromiter(ids, dtype=np.int64))
-        at = np.searchsorted(self.ids, id_array)
+        id_array = distinct(np.fromiter(ids, dtype=np.int64))
+        at = self.positions(id_array)
         n = len(id_array)
         batch = np.arange(n)
 
@@ -214,6 +229,7 @@ class RegistrySnapshot:
             date_count=date_count,
             date_ymd=self.date_ymd[date_rows],
             documents=documents,
+            name_pair_frequency=self.name_pair_frequency[name_rows],
         )
 
     # --- name frequencies ---------------------------------------------------------------------
@@ -230,29 +246,18 @@ class RegistrySnapshot:
         return list(compact_id), compact_of
 
     @cached_property
-    def _name_pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every (first given name, surname) of the registry as a sorted code over the snapshot's
-        vocabulary, with the number of names sharing it (surnames compared compacted, as
-        ``Frequencies.pairs`` counts them)."""
-        items = self.vocab.items
-        compact_names, compact_of = self._compacted
-        by_compact = self.name_given * len(compact_names) + compact_of[self.name_surname]
-        _, compact_inverse, compact_counts = np.unique(by_compact, return_inverse=True, return_counts=True)
-        codes, first = np.unique(self.name_given * len(items) + self.name_surname, return_index=True)
-        return codes, compact_counts[compact_inverse.reshape(-1)[first]]
-
-    def full_names(self, given: np.ndarray, surname: np.ndarray) -> np.ndarray | None:
-        """``Frequencies.full_name`` of pairs of snapshot vocabulary ids (candidates' names), in
-        one lookup; None when a pair is not one of the registry's (the caller asks one by one)."""
+    def name_pair_frequency(self) -> np.ndarray:
+        """``Frequencies.full_name`` of every name of the snapshot, in the order of its name
+        arrays, counted at once: how many of the registry's names share its first given name and
+        (compacted) surname, as ``Frequencies.pairs`` counts them."""
         from . import engine
 
-        codes, counts = self._name_pairs
-        wanted = given * len(self.vocab.items) + surname
-        at = np.minimum(np.searchsorted(codes, wanted), max(len(codes) - 1, 0))
-        if not len(codes) or not np.array_equal(codes[at], wanted):
-            return None
+        compact_names, compact_of = self._compacted
+        by_compact = self.name_given * len(compact_names) + compact_of[self.name_surname]
+        _, inverse, counts = np.unique(by_compact, return_inverse=True, return_counts=True)
         prior = engine.PRIOR_PEOPLE * engine.SURNAME_PRIOR_FREQUENCY * engine.GIVEN_PRIOR_FREQUENCY
-        return (np.maximum(counts[at] - 1, 0) + prior) / (len(self.name_surname) + engine.PRIOR_PEOPLE)
+        shared = counts[inverse.reshape(-1)]
+        return (np.maximum(shared - 1, 0) + prior) / (len(self.name_surname) + engine.PRIOR_PEOPLE)
 
     @cached_property
     def frequencies(self) -> Frequencies:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 
 from registrants.choices import IdentifierKind
@@ -734,16 +735,14 @@ def test_a_snapshot_of_the_registry_matches_exactly_as_the_indexes_do(registry):
     assert by_index[-1].decision == Decision.NO_MATCH
 
 
-def test_a_snapshot_gives_the_full_name_frequencies_of_the_registry_pairs_at_once(registry):
-    import numpy as np
-
+def test_a_snapshot_gives_the_full_name_frequency_of_each_of_its_names_at_once(registry):
     from registrants.keys import compact
     from registrants.matching.snapshot import RegistrySnapshot
 
     snapshot = RegistrySnapshot()
     items = snapshot.vocab.items
     given, surname = snapshot.name_given, snapshot.name_surname
-    at_once = snapshot.full_names(given, surname)
+    at_once = snapshot.name_pair_frequency
     one_by_one = [
         snapshot.frequencies.full_name(items[g], compact(items[s]))
         for g, s in zip(given.tolist(), surname.tolist(), strict=True)
@@ -751,8 +750,6 @@ def test_a_snapshot_gives_the_full_name_frequencies_of_the_registry_pairs_at_onc
     assert at_once.tolist() == one_by_one  # the same floats, bit for bit
     john, smith = snapshot.vocab.index["JOHN"], snapshot.vocab.index["SMITH"]
     assert at_once[(given == john) & (surname == smith)][0] > at_once.min()  # three John Smiths
-    # a pair the registry does not hold is left to the caller
-    assert snapshot.full_names(np.array([john]), np.array([snapshot.vocab.index["GARCIA LOPEZ"]])) is None
 
 
 def test_a_snapshot_counts_the_name_frequencies_as_the_grouped_query_does(registry):
@@ -766,11 +763,15 @@ def test_a_snapshot_counts_the_name_frequencies_as_the_grouped_query_does(regist
     assert counted.surnames["SMITH"] == 4 and counted.pairs[("JOHN", "SMITH")] == 3
 
 
-def test_a_snapshot_leaves_out_registrants_added_after_it_was_read(registry):
+@pytest.mark.parametrize("sparse", [False, True], ids=["id table", "sparse ids"])
+def test_a_snapshot_leaves_out_registrants_added_after_it_was_read(registry, sparse):
     from registrants.matching import engine
     from registrants.matching.snapshot import RegistrySnapshot
 
     snapshot = RegistrySnapshot()
+    assert snapshot.position_of is not None  # a few dozen ids: looked up in a table
+    if sparse:  # ids too sparse for a table are looked up by binary search
+        snapshot.position_of = None
     later = registrant_create(
         actor=None,
         registering_agency=registry["william"].registering_agency,
@@ -790,3 +791,20 @@ def test_a_snapshot_leaves_out_registrants_added_after_it_was_read(registry):
     assert later.pk not in {c.registrant_id for c in from_snapshot.candidates}
     assert from_snapshot.decision == Decision.NO_MATCH
     assert match_subject(subject).candidates[0].registrant_id == later.pk  # the indexes see it
+    ids = np.array([registry["william"].pk, later.pk, -1, 10**9], dtype=np.int64)
+    assert snapshot.positions(ids).tolist() == [snapshot.ids.tolist().index(registry["william"].pk), -1, -1, -1]
+
+
+def test_the_set_operations_on_id_arrays_give_what_numpy_gives():
+    from registrants.matching.engine import contained, distinct, numbered
+
+    rng = np.random.default_rng(7)
+    for size in (0, 1, 2, 1_000, 50_000):
+        values = rng.integers(0, 3_000, size)
+        assert np.array_equal(distinct(values), np.unique(values))
+        assert np.array_equal(distinct(values, 3_000), np.unique(values))
+        used, number = numbered(values, 3_000)
+        expected_used, expected_number = np.unique(values, return_inverse=True)
+        assert np.array_equal(used, expected_used) and np.array_equal(number, expected_number)
+        ordered = np.sort(rng.integers(0, 3_000, size // 2))
+        assert np.array_equal(contained(values, ordered), np.isin(values, ordered))
