@@ -597,6 +597,10 @@ class Vocabulary:
     def __init__(self) -> None:
         self.index: dict[str, int] = {"": 0}
         self.items: list[str] = [""]
+        # What is computed from a string (its codes, its frequencies) can be remembered per id
+        # for the ids that keep their strings: a registry snapshot's, shared by every batch's copy.
+        self.memory: dict | None = None
+        self.stable = 0
 
     def id(self, value: str) -> int:
         found = self.index.get(value)
@@ -609,9 +613,48 @@ class Vocabulary:
         return np.fromiter((self.id(v) for v in values), dtype=np.int64)
 
     def copy(self) -> Vocabulary:
+        """A vocabulary to which a batch adds its own strings: the ids of these stay the same,
+        and so does what is remembered about them (``remembered``)."""
         other = Vocabulary()
         other.index, other.items = dict(self.index), list(self.items)
+        other.memory, other.stable = self.memory, self.stable
         return other
+
+    def keep_what_is_computed(self) -> None:
+        """Remember values per id from now on, for the ids given so far."""
+        self.memory, self.stable = {}, len(self.items)
+
+
+def remembered(vocab: Vocabulary, key, ids: np.ndarray, compute, dtype, width: int = 0) -> np.ndarray:
+    """``compute(ids)`` (one value, or a row of ``width``, per id) for these distinct vocabulary
+    ids; for the ids of a snapshot's vocabulary, computed once per process and then looked up."""
+    if vocab.memory is None:
+        return _computed(compute, ids, dtype, width)
+    stable = vocab.stable
+    found = vocab.memory.get(key)
+    if found is None:
+        found = vocab.memory[key] = (
+            np.zeros((stable, width) if width else stable, dtype=dtype),
+            np.zeros(stable, bool),
+        )
+    table, known = found
+    inside = ids < stable
+    kept = ids[inside]
+    missing = kept[~known[kept]]
+    if len(missing):
+        table[missing] = _computed(compute, missing, dtype, width)
+        known[missing] = True
+    if inside.all():
+        return table[ids]
+    values = np.empty((len(ids), width) if width else len(ids), dtype=dtype)
+    values[inside] = table[kept]
+    values[~inside] = _computed(compute, ids[~inside], dtype, width)
+    return values
+
+
+def _computed(compute, ids: np.ndarray, dtype, width: int) -> np.ndarray:
+    values = np.asarray(compute(ids), dtype=dtype)
+    return values.reshape((len(ids), width) if width else len(ids))
 
 
 @dataclass
@@ -824,7 +867,7 @@ def _on_unique(left: np.ndarray, right: np.ndarray, vocab: Vocabulary, levels) -
     sides = np.concatenate((uniq // width, uniq % width))
     used, local = numbered(sides, width)
     items = vocab.items
-    strings = _Strings([items[i] for i in used.tolist()], local[: len(uniq)], local[len(uniq) :])
+    strings = _Strings([items[i] for i in used.tolist()], local[: len(uniq)], local[len(uniq) :], vocab, used)
     return levels(strings)[inverse.reshape(-1)]
 
 
@@ -847,10 +890,21 @@ class _Strings:
     comparisons other than the rapidfuzz kernels (codes, equality, nicknames) run once per
     string and then on integer arrays."""
 
-    def __init__(self, items: list[str], left: np.ndarray, right: np.ndarray) -> None:
+    def __init__(
+        self,
+        items: list[str],
+        left: np.ndarray,
+        right: np.ndarray,
+        vocab: Vocabulary | None = None,
+        ids: np.ndarray | None = None,
+        made_by: tuple = (),
+    ) -> None:
         self.items = items
         self.left = left
         self.right = right
+        # where the strings come from: the vocabulary ids of strings that ``made_by`` (functions
+        # applied one after the other) turns into these, so that codes are remembered per id
+        self.vocab, self.ids, self.made_by = vocab, ids, made_by
         self.length = np.fromiter(map(len, items), np.int64, len(items))
         self.shortest = np.minimum(self.length[left], self.length[right])
 
@@ -858,22 +912,58 @@ class _Strings:
     def index(self) -> dict[str, int]:
         return {x: i for i, x in enumerate(self.items)}
 
+    @cached_property
+    def _array(self) -> np.ndarray:
+        array = np.empty(len(self.items), dtype=object)
+        array[:] = self.items
+        return array
+
     def side(self, ids: np.ndarray) -> list[str]:
         """The strings of one side of the pairs, for the rapidfuzz kernels."""
-        items = self.items
-        return [items[i] for i in ids.tolist()]
+        return self._array[ids].tolist()
 
     def mapped(self, function) -> _Strings:
         """The same pairs with ``function`` applied to every string (equal results numbered
         once)."""
-        ids: dict[str, int] = {}
-        codes = np.fromiter((ids.setdefault(function(x), len(ids)) for x in self.items), np.int64, len(self.items))
-        return _Strings(list(ids), codes[self.left], codes[self.right])
+        vocab = self.vocab
+        if vocab is None or vocab.memory is None or self.ids is None:
+            ids: dict[str, int] = {}
+            codes = np.fromiter((ids.setdefault(function(x), len(ids)) for x in self.items), np.int64, len(self.items))
+            return _Strings(list(ids), codes[self.left], codes[self.right])
+        # A snapshot's strings: the results numbered once per process, and remembered per id.
+        made_by = (*self.made_by, function)
+        numbering, names = vocab.memory.setdefault(("numbering", made_by), ({}, []))
+        order = np.argsort(self.ids)
+        items = self.items
+
+        def compute(ids: np.ndarray) -> list[int]:
+            found = []
+            for k in order[np.searchsorted(self.ids, ids, sorter=order)].tolist():
+                result = function(items[k])
+                number = numbering.get(result)
+                if number is None:
+                    number = numbering[result] = len(names)
+                    names.append(result)
+                found.append(number)
+            return found
+
+        codes = remembered(vocab, ("code", made_by), self.ids, compute, np.int64)
+        used, local = numbered(codes, len(names))
+        # for the functions applied after this one, a string of ``ids`` stands for each result
+        representative = np.empty(len(used), dtype=np.int64)
+        representative[local] = self.ids
+        return _Strings(
+            [names[i] for i in used.tolist()], local[self.left], local[self.right], vocab, representative, made_by
+        )
 
     def equal(self, code) -> np.ndarray:
         """Pairs whose ``code(string)`` is equal (computed once per distinct string)."""
         coded = self.mapped(code)
         return coded.left == coded.right
+
+
+def _initial(name: str) -> str:
+    return name[:1]
 
 
 def _sound_alike(left: np.ndarray, right: np.ndarray, vocab: Vocabulary, code) -> np.ndarray:
@@ -898,10 +988,15 @@ def surname_levels(strings: _Strings) -> np.ndarray:
     compacted = strings.mapped(compact)
     lc, rc = compacted.side(compacted.left), compacted.side(compacted.right)
     n = len(lc)
-    jw = process.cpdist(lc, rc, scorer=JaroWinkler.normalized_similarity, workers=_workers(n))
-    osa = process.cpdist(lc, rc, scorer=OSA.distance, workers=_workers(n))
+    # only whether each score reaches its threshold counts: the kernels may stop at the cutoff
+    jw = process.cpdist(lc, rc, scorer=JaroWinkler.normalized_similarity, score_cutoff=0.9, workers=_workers(n))
+    osa = process.cpdist(lc, rc, scorer=OSA.distance, score_cutoff=1, workers=_workers(n))
     parts = process.cpdist(
-        strings.side(strings.left), strings.side(strings.right), scorer=fuzz.token_set_ratio, workers=_workers(n)
+        strings.side(strings.left),
+        strings.side(strings.right),
+        scorer=fuzz.token_set_ratio,
+        score_cutoff=100,
+        workers=_workers(n),
     )
     shortest = compacted.shortest
     level = np.full(n, DIFFERENT, dtype=np.int8)
@@ -919,8 +1014,8 @@ def given_levels(strings: _Strings) -> np.ndarray:
     """Agreement level of first given names: exact, nickname, phonetic, transliteration variant,
     spelling variant, initial only, different, missing (sounding alike: ``_sound_alike``, later)."""
     ul, ur = strings.side(strings.left), strings.side(strings.right)
-    jw = process.cpdist(ul, ur, scorer=JaroWinkler.normalized_similarity, workers=_workers(len(ul)))
-    osa = process.cpdist(ul, ur, scorer=OSA.distance, workers=_workers(len(ul)))
+    jw = process.cpdist(ul, ur, scorer=JaroWinkler.normalized_similarity, score_cutoff=0.9, workers=_workers(len(ul)))
+    osa = process.cpdist(ul, ur, scorer=OSA.distance, score_cutoff=1, workers=_workers(len(ul)))
     shortest = strings.shortest
     level = np.full(len(ul), DIFFERENT, dtype=np.int8)
     level[(jw >= 0.9) | ((osa <= 1) & (shortest >= 4))] = TYPO
@@ -937,7 +1032,7 @@ def given_levels(strings: _Strings) -> np.ndarray:
                 if j is not None and j != i and len(other) > 1:
                     nick_codes += (i * width + j, j * width + i)
     level[np.isin(strings.left * width + strings.right, np.array(nick_codes, dtype=np.int64))] = NICKNAME
-    level[(shortest == 1) & strings.equal(lambda x: x[:1])] = INITIAL
+    level[(shortest == 1) & strings.equal(_initial)] = INITIAL
     level[strings.left == strings.right] = EXACT
     level[shortest == 0] = MISSING
     return level
@@ -945,7 +1040,7 @@ def given_levels(strings: _Strings) -> np.ndarray:
 
 def middle_levels(strings: _Strings) -> np.ndarray:
     level = np.full(len(strings.left), DIFFERENT, dtype=np.int8)
-    level[(strings.shortest == 1) & strings.equal(lambda x: x[:1])] = INITIAL
+    level[(strings.shortest == 1) & strings.equal(_initial)] = INITIAL
     level[strings.left == strings.right] = EXACT
     level[strings.shortest == 0] = MISSING
     return level
@@ -1132,14 +1227,20 @@ def match_batch(
     # ... agreeing by sound as much as the more common of the two sounds is rare, as part of a
     # compound surname as the more common of the surnames holding it, and as a transliteration as
     # the more common of the two families of spellings.
-    sur_stats = np.zeros((len(vocab.items), 4))
-    uniq = distinct(np.concatenate((right_sur, left_sur)), len(vocab.items))
+    # (a snapshot's frequencies are those of its own registry: remembered with its strings)
+    items = vocab.items
+    sur_stats = np.zeros((len(items), 4))
+    uniq = distinct(np.concatenate((right_sur, left_sur)), len(items))
     if len(uniq):
-        sur_stats[uniq] = [freqs.surname_stats(vocab.items[i]) for i in uniq.tolist()]
-    giv_stats = np.zeros((len(vocab.items), 3))
-    uniq = distinct(np.concatenate((right_giv, left_giv)), len(vocab.items))
+        sur_stats[uniq] = remembered(
+            vocab, "surname stats", uniq, lambda ids: [freqs.surname_stats(items[i]) for i in ids.tolist()], float, 4
+        )
+    giv_stats = np.zeros((len(items), 3))
+    uniq = distinct(np.concatenate((right_giv, left_giv)), len(items))
     if len(uniq):
-        giv_stats[uniq] = [freqs.given_stats(vocab.items[i]) for i in uniq.tolist()]
+        giv_stats[uniq] = remembered(
+            vocab, "given stats", uniq, lambda ids: [freqs.given_stats(items[i]) for i in ids.tolist()], float, 3
+        )
     sur_r, sur_l, giv_r, giv_l = sur_stats[right_sur], sur_stats[left_sur], giv_stats[right_giv], giv_stats[left_giv]
     u_sur = np.maximum(np.maximum(sur_r[:, 0], sur_l[:, 0]), 1e-9)
     u_giv = np.maximum(np.maximum(giv_r[:, 0], giv_l[:, 0]), 1e-9)

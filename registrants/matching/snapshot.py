@@ -78,6 +78,7 @@ class RegistrySnapshot:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             self._read_registrants()
             self._read_names()
+            self.vocab.keep_what_is_computed()  # the registry's strings keep their ids in every batch
             self._read_birth_dates()
         self.seconds = time.monotonic() - started
 

@@ -727,6 +727,8 @@ def test_a_snapshot_of_the_registry_matches_exactly_as_the_indexes_do(registry):
     assert len(snapshot) == len(PEOPLE)
     by_index = engine.match_batch(VARIED_SUBJECTS, exclude)
     assert _comparable(engine.match_batch(VARIED_SUBJECTS, exclude, snapshot)) == _comparable(by_index)
+    assert snapshot.vocab.memory  # codes and frequencies of the registry's strings, remembered ...
+    assert _comparable(engine.match_batch(VARIED_SUBJECTS, exclude, snapshot)) == _comparable(by_index)  # ... and used
     assert [r.candidates[0].registrant_id for r in by_index[:10]] == [
         registry[label].pk
         for label in ("william", "william", "william", "margaret", "mohammed", "aleksandr", "thanh", "jose",
@@ -793,6 +795,27 @@ def test_a_snapshot_leaves_out_registrants_added_after_it_was_read(registry, spa
     assert match_subject(subject).candidates[0].registrant_id == later.pk  # the indexes see it
     ids = np.array([registry["william"].pk, later.pk, -1, 10**9], dtype=np.int64)
     assert snapshot.positions(ids).tolist() == [snapshot.ids.tolist().index(registry["william"].pk), -1, -1, -1]
+
+
+def test_a_snapshot_vocabulary_computes_a_value_once_per_registry_string_and_every_time_for_a_batch_string():
+    from registrants.matching.engine import Vocabulary, remembered
+
+    snapshot_vocab = Vocabulary()
+    snapshot_vocab.ids(["SMITH", "JONES"])
+    snapshot_vocab.keep_what_is_computed()
+    asked = []
+
+    def length(ids):
+        asked.append(ids.tolist())
+        return [len(batch.items[i]) for i in ids.tolist()]
+
+    for extra in ("NGUYEN", "LI"):
+        batch = snapshot_vocab.copy()
+        ids = batch.ids(["JONES", extra, "SMITH"])
+        assert remembered(batch, "length", ids, length, np.int64).tolist() == [5, len(extra), 5]
+    # the registry's strings once, in the first batch; each batch's own string in its batch
+    assert asked == [[2, 1], [3], [3]]
+    assert Vocabulary().memory is None  # a batch read through the indexes remembers nothing
 
 
 def test_the_set_operations_on_id_arrays_give_what_numpy_gives():
