@@ -64,6 +64,17 @@ def _grouped_by(owner: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndar
     return order, start, count
 
 
+def position_table(ids: np.ndarray, sparse: bool = False) -> np.ndarray | None:
+    """The position of each of these sorted ids, at the id (-1 elsewhere): a direct lookup while
+    the ids are not too sparse (None when they are, unless ``sparse``)."""
+    top = int(ids[-1]) + 1 if len(ids) else 0
+    if top > 4 * len(ids) + 1_000 and not sparse:
+        return None
+    table = np.full(top, -1, dtype=np.int64)
+    table[ids] = np.arange(len(ids))
+    return table
+
+
 class RegistrySnapshot:
     """Every registrant's matching data as arrays indexed by the position of its id in ``ids``."""
 
@@ -98,12 +109,7 @@ class RegistrySnapshot:
             citizenships.append(np.fromiter(codes, object, n))
             cit_codes.append(np.fromiter((country_id(c) for cs in codes for c in cs), np.int64))
         self.ids = _column(ids, np.int64)
-        # the position of each id, looked up directly while the ids are not too sparse
-        top = int(self.ids[-1]) + 1 if len(self.ids) else 0
-        self.position_of: np.ndarray | None = None
-        if top <= 4 * len(self.ids) + 1_000:
-            self.position_of = np.full(top, -1, dtype=np.int64)
-            self.position_of[self.ids] = np.arange(len(self.ids))
+        self.position_of = position_table(self.ids)
         # object arrays: a batch gathers its candidates' values in one indexing operation
         self.external_id = _column(external_id, object)
         self.sex = _column(sex, np.int8)

@@ -768,12 +768,11 @@ def test_a_snapshot_counts_the_name_frequencies_as_the_grouped_query_does(regist
 @pytest.mark.parametrize("sparse", [False, True], ids=["id table", "sparse ids"])
 def test_a_snapshot_leaves_out_registrants_added_after_it_was_read(registry, sparse):
     from registrants.matching import engine
-    from registrants.matching.snapshot import RegistrySnapshot
+    from registrants.matching.snapshot import RegistrySnapshot, position_table
 
     snapshot = RegistrySnapshot()
-    assert snapshot.position_of is not None  # a few dozen ids: looked up in a table
-    if sparse:  # ids too sparse for a table are looked up by binary search
-        snapshot.position_of = None
+    # ids are looked up in a table, or by binary search where they are too sparse for one
+    snapshot.position_of = None if sparse else position_table(snapshot.ids, sparse=True)
     later = registrant_create(
         actor=None,
         registering_agency=registry["william"].registering_agency,
@@ -816,6 +815,14 @@ def test_a_snapshot_vocabulary_computes_a_value_once_per_registry_string_and_eve
     # the registry's strings once, in the first batch; each batch's own string in its batch
     assert asked == [[2, 1], [3], [3]]
     assert Vocabulary().memory is None  # a batch read through the indexes remembers nothing
+
+
+def test_a_position_table_is_kept_only_for_ids_that_are_not_too_sparse():
+    from registrants.matching.snapshot import position_table
+
+    assert position_table(np.array([2, 5, 7])).tolist() == [-1, -1, 0, -1, -1, 1, -1, 2]
+    assert position_table(np.array([1, 10_000])) is None
+    assert position_table(np.array([], dtype=np.int64)).tolist() == []
 
 
 def test_the_set_operations_on_id_arrays_give_what_numpy_gives():
