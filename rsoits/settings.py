@@ -395,7 +395,7 @@ SPECTACULAR_SETTINGS = {
 # --- identity matching (docs/matching.md) ------------------------------------------------
 # Scores are probabilities in [0, 1]; the accuracy each threshold gives is in docs/matching.md.
 MATCH_AUTO_THRESHOLD = env.float("MATCH_AUTO_THRESHOLD", default=0.999)
-MATCH_REVIEW_THRESHOLD = env.float("MATCH_REVIEW_THRESHOLD", default=0.3)
+MATCH_REVIEW_THRESHOLD = env.float("MATCH_REVIEW_THRESHOLD", default=0.35)
 MATCH_PRIOR_BITS = env.float("MATCH_PRIOR_BITS", default=20.0)  # log2 odds against a pair before evidence
 MATCH_MAX_BLOCK = env.int("MATCH_MAX_BLOCK", default=200)  # candidates scored per subject
 MATCH_MAX_CANDIDATES = env.int("MATCH_MAX_CANDIDATES", default=10)  # candidates reported per subject

@@ -36,6 +36,7 @@ from .engine import (
     candidate_documents,
     compound_parts,
     distinct,
+    middle_of,
 )
 
 FETCH_ROWS = 50_000
@@ -137,7 +138,7 @@ class RegistrySnapshot:
             owner.append(np.fromiter((r[0] for r in rows), np.int64, n))
             kinds.append(np.fromiter((kind_code.get(r[1], 0) for r in rows), np.int8, n))
             giv.append(np.fromiter((first(r[2]) for r in rows), np.int64, n))
-            mid.append(np.fromiter((vocab_id(r[3]) for r in rows), np.int64, n))
+            mid.append(np.fromiter((vocab_id(middle_of(r[2], r[3])) for r in rows), np.int64, n))
             sur.append(np.fromiter((vocab_id(r[4]) for r in rows), np.int64, n))
         order, self.name_start, self.name_count = _grouped_by(_column(owner, np.int64), self.ids)
         self.name_kind = _column(kinds, np.int8)[order]

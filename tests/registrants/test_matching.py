@@ -126,6 +126,61 @@ def test_extra_middle_name(registry):
     )
 
 
+def test_a_middle_name_on_one_side_only_costs_a_little_and_is_explained(registry):
+    from registrants.matching import engine
+
+    def weight(**fields):
+        found = {
+            c.registrant_id: c for c in match_subject(Subject(date_of_birth=date(1968, 11, 5), **fields)).candidates
+        }
+        return found[registry["margaret"].pk]
+
+    names = dict(given_name="Margaret", surname="O'Brien", sex="F")
+    both = weight(middle_name="Ann", **names)
+    registered_only = weight(**names)  # the registry has Ann, the report no middle name
+    assert "middle name: in the registry only (ANN)" in registered_only.explanation
+    assert both.weight - registered_only.weight == pytest.approx(
+        engine.MIDDLE_WEIGHT[engine.EXACT] - engine.MIDDLE_ONE_SIDED
+    )
+    assert registered_only.decision == "match"  # a dropped middle name alone changes nothing
+    # ... and a middle name the registry does not hold
+    thanh = match_subject(
+        Subject(given_name="Thanh", middle_name="Van", surname="Nguyen", date_of_birth=date(1983, 4, 9))
+    )
+    assert "middle name: in the report only (VAN)" in best(thanh).explanation
+    # no middle name on either side costs nothing, and is not mentioned
+    plain = match_subject(Subject(given_name="Thanh", surname="Nguyen", date_of_birth=date(1983, 4, 9)))
+    assert "middle name" not in best(plain).explanation
+    assert best(plain).weight - best(thanh).weight == pytest.approx(-engine.MIDDLE_ONE_SIDED)
+
+
+@pytest.mark.parametrize("side", ["report", "registry"])
+def test_a_middle_name_written_after_the_given_name_counts_as_the_middle_name(registry, side):
+    if side == "report":  # "Margaret Ann" in the given name field, as some feeds send it
+        subject = Subject(given_name="Margaret Ann", surname="O'Brien", date_of_birth=date(1968, 11, 5), sex="F")
+        person = registry["margaret"]
+    else:
+        person = registrant_create(
+            actor=None,
+            registering_agency=registry["margaret"].registering_agency,
+            external_id="TX-ANN",
+            given_name="Lucinda Ann",
+            surname="Featherstonehaugh",
+            date_of_birth=date(1969, 4, 2),
+            sex="F",
+        )
+        subject = Subject(
+            given_name="Lucinda",
+            middle_name="Ann",
+            surname="Featherstonehaugh",
+            date_of_birth=date(1969, 4, 2),
+            sex="F",
+        )
+    top = best(match_subject(subject))
+    assert top.registrant_id == person.pk
+    assert "middle name: exact ANN" in top.explanation
+
+
 def test_given_name_and_surname_swapped(registry):
     assert_found(
         Subject(given_name="Ivanov", surname="Aleksandr", date_of_birth=date(1979, 12, 1)),
